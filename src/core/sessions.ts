@@ -1,0 +1,110 @@
+// Owns server-side web sessions: creation with a fresh credential, validation (constant-time secret check,
+// idle and absolute expiry), sliding renewal that writes at most once per interval, the session's JSON bag,
+// listing and revocation.
+import type { AuditSink } from './audit.js';
+import type { GatehouseConfig } from './config.js';
+import {
+  csrfTokenFor,
+  hashSecret,
+  newSessionCredential,
+  parseSessionToken,
+  secretMatches,
+  type RandomBytes,
+} from './credentials.js';
+import { GatehouseError } from './errors.js';
+import type { JsonObject, SessionRecord, Store } from './store.js';
+
+/** Renewal writes at most this often per session (or every half idle period, if shorter). */
+const MAX_TOUCH_INTERVAL_MS = 5 * 60 * 1000;
+
+export interface NewSession {
+  session: SessionRecord;
+  /** The credential for the cookie: `id.secret`. */
+  token: string;
+  csrfToken: string;
+}
+
+export interface ValidSession {
+  session: SessionRecord;
+  /** The secret part of the presented token, for CSRF checks. */
+  secret: string;
+}
+
+export interface SessionContext {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface SessionService {
+  create(userId: string, context: SessionContext, now: number): Promise<NewSession>;
+  /** The session for a presented token, renewed if due; null when unknown, forged or expired. */
+  validate(token: string, now: number): Promise<ValidSession | null>;
+  /** Deletes the session; returns false when it was already gone. */
+  revoke(sessionId: string): Promise<boolean>;
+  setData(sessionId: string, data: JsonObject | null): Promise<boolean>;
+}
+
+export function createSessionService(deps: {
+  store: Store;
+  config: Readonly<GatehouseConfig>;
+  random: RandomBytes;
+  audit: AuditSink;
+}): SessionService {
+  const { store, config, random, audit } = deps;
+  const idleMs = config.sessionIdleTtlSeconds * 1000;
+  const absoluteMs = config.sessionAbsoluteTtlSeconds * 1000;
+  const touchIntervalMs = Math.min(MAX_TOUCH_INTERVAL_MS, idleMs / 2);
+
+  return {
+    async create(userId, context, now) {
+      const credential = newSessionCredential(random);
+      const session: SessionRecord = {
+        id: credential.id,
+        secretHash: hashSecret(credential.secret),
+        userId,
+        createdAt: now,
+        lastActiveAt: now,
+        expiresAt: Math.min(now + idleMs, now + absoluteMs),
+        absoluteExpiresAt: now + absoluteMs,
+        userAgent: context.userAgent?.slice(0, 512) ?? null,
+        ip: context.ip,
+        data: null,
+      };
+      await store.sessions.create(session);
+      return { session, token: credential.token, csrfToken: csrfTokenFor(credential.secret) };
+    },
+
+    async validate(token, now) {
+      const parsed = parseSessionToken(token);
+      if (!parsed) return null;
+      const session = await store.sessions.get(parsed.id);
+      if (!session || !secretMatches(parsed.secret, session.secretHash)) return null;
+      if (now >= session.expiresAt || now >= session.absoluteExpiresAt) {
+        if (await store.sessions.delete(session.id)) {
+          audit({ type: 'session.expired', userId: session.userId, sessionId: session.id });
+        }
+        return null;
+      }
+      if (now - session.lastActiveAt >= touchIntervalMs) {
+        const expiresAt = Math.min(now + idleMs, session.absoluteExpiresAt);
+        if (!(await store.sessions.touch(session.id, now, expiresAt))) return null;
+        session.lastActiveAt = now;
+        session.expiresAt = expiresAt;
+      }
+      return { session, secret: parsed.secret };
+    },
+
+    revoke: (sessionId) => store.sessions.delete(sessionId),
+
+    async setData(sessionId, data) {
+      const size = data === null ? 0 : Buffer.byteLength(JSON.stringify(data));
+      if (size > config.sessionDataMaxBytes) {
+        throw new GatehouseError(
+          'invalid_request',
+          `Session data is ${size} bytes; the limit is ${config.sessionDataMaxBytes}.`,
+        );
+      }
+      return store.sessions.setData(sessionId, data);
+    },
+  };
+}

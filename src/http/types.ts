@@ -1,0 +1,40 @@
+// Owns the framework-neutral request and response shapes the HTTP core speaks; each adapter (Fastify,
+// and later Express and Hono) only translates to and from these.
+
+export interface HttpRequest {
+  method: string;
+  /** Path without the query string (query strings are never read for credentials). */
+  path: string;
+  /** Lower-cased header names. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Route parameters, e.g. `{ id }` for `/auth/sessions/:id`. */
+  params: Readonly<Record<string, string>>;
+  /** The raw body text, or undefined when there was none. */
+  body: string | undefined;
+  /** Client address, after the configured trusted-proxy rules. */
+  ip: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  /** Serialised JSON, or undefined for an empty body. */
+  body?: string;
+}
+
+export function header(request: HttpRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function json(status: number, payload: unknown, headers: Record<string, string | string[]> = {}): HttpResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(payload),
+  };
+}
+
+export function empty(status: number, headers: Record<string, string | string[]> = {}): HttpResponse {
+  return { status, headers };
+}

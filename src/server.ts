@@ -1,0 +1,122 @@
+// Owns the standalone server: a Fastify instance with the Gatehouse routes, /metrics, JSON 404s, security
+// headers on every response, structured logs with secrets redacted, the expiry sweeper, and a clean close.
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AuditEvent } from './core/audit.js';
+import type { GatehouseConfig } from './core/config.js';
+import { createGatehouse, type Clock, type Gatehouse } from './core/engine.js';
+import type { RandomBytes } from './core/credentials.js';
+import type { PasswordHasher } from './core/password.js';
+import type { Store } from './core/store.js';
+import { errorBody, errorResponse } from './http/errors.js';
+import { gatehouseFastify, sendHttpResponse } from './http/fastify.js';
+import { securityHeaders } from './http/headers.js';
+import { createMetrics } from './http/metrics.js';
+import { json } from './http/types.js';
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+export interface ServerOptions {
+  config: Readonly<GatehouseConfig>;
+  store: Store;
+  clock?: Clock;
+  random?: RandomBytes;
+  hasher?: PasswordHasher;
+  /** Where JSON log lines go (default stdout). */
+  logStream?: NodeJS.WritableStream;
+}
+
+export interface GatehouseServer {
+  app: FastifyInstance;
+  gatehouse: Gatehouse;
+  /** Starts listening; resolves with the base URL. */
+  listen(): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, then closes the store. */
+  close(): Promise<void>;
+}
+
+/** Never logged: credentials in headers. The request serializer drops query strings too. */
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'];
+
+export async function createServer(options: ServerOptions): Promise<GatehouseServer> {
+  const { config, store } = options;
+  const clock = options.clock ?? Date.now;
+  const tls = config.tlsCert && config.tlsKey
+    ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
+    : null;
+
+  const app = Fastify({
+    ...(tls ? { https: tls } : {}),
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
+    bodyLimit: config.bodyLimitBytes,
+    logger: {
+      level: config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
+      redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: {
+        req: (request: { method: string; url: string; ip?: string }) => ({
+          method: request.method,
+          path: request.url.split('?')[0],
+          ip: request.ip,
+        }),
+      },
+    },
+    frameworkErrors: (error, _request, reply) => {
+      void sendHttpResponse(reply, json(400, errorBody('invalid_request', 'The request is malformed.')));
+      reply.log.info({ code: error.code }, 'malformed request');
+    },
+  });
+
+  const metrics = createMetrics(store, clock);
+  const audit = (event: AuditEvent) => {
+    metrics.recordAudit(event);
+    app.log.info({ audit: event }, event.type);
+  };
+  const gatehouse = await createGatehouse({
+    store,
+    config,
+    clock,
+    audit,
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.hasher ? { hasher: options.hasher } : {}),
+  });
+
+  const headers = securityHeaders(config);
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.headers(headers);
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const { response, fault } = errorResponse(error);
+    if (fault) request.log.error({ err: error }, 'request failed');
+    return sendHttpResponse(reply, response);
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    sendHttpResponse(reply, json(404, errorBody('not_found', 'Not found.'))),
+  );
+  await app.register(gatehouseFastify, { gatehouse });
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  const sweeper = setInterval(() => {
+    gatehouse.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'expiry sweep failed'));
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  return {
+    app,
+    gatehouse,
+    listen: () => app.listen({ port: config.port, host: config.host }),
+    async close() {
+      clearInterval(sweeper);
+      await app.close();
+      await store.close();
+    },
+  };
+}

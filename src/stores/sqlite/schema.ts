@@ -1,0 +1,38 @@
+// Owns the Kysely table types for the SQLite store: column names and types exactly as stored
+// (snake_case, epoch-millisecond INTEGERs, JSON as TEXT). Mapping to domain records lives in index.ts.
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  /** JSON array of role names. */
+  roles: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  secret_hash: string;
+  user_id: string;
+  created_at: number;
+  last_active_at: number;
+  expires_at: number;
+  absolute_expires_at: number;
+  user_agent: string | null;
+  ip: string | null;
+  /** JSON object, or NULL when the session carries no data. */
+  data: string | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  count: number;
+  reset_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  rate_limits: RateLimitsTable;
+}

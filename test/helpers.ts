@@ -1,0 +1,165 @@
+// Test helpers: a real Gatehouse server on a loopback socket (memory or SQLite store, fake clock, captured
+// logs) and a small HTTP client with a cookie jar that speaks to it like a browser or curl would.
+import { Writable } from 'node:stream';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig, type GatehouseOptions } from '../src/core/config.js';
+import type { Store } from '../src/core/store.js';
+import { createServer, type GatehouseServer } from '../src/server.js';
+import { createMemoryStore } from '../src/stores/memory.js';
+import { createSqliteStore } from '../src/stores/sqlite/index.js';
+
+export interface FakeClock {
+  (): number;
+  advance(ms: number): void;
+  set(ms: number): void;
+}
+
+export function fakeClock(start = Date.UTC(2026, 0, 1)): FakeClock {
+  let now = start;
+  const clock = (() => now) as FakeClock;
+  clock.advance = (ms) => {
+    now += ms;
+  };
+  clock.set = (ms) => {
+    now = ms;
+  };
+  return clock;
+}
+
+export interface TestServer {
+  url: string;
+  /** `https://host:port`: the origin a same-origin browser page would send (cookies are Secure). */
+  origin: string;
+  server: GatehouseServer;
+  clock: FakeClock;
+  store: Store;
+  /** Every log line written so far, raw. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  options?: GatehouseOptions;
+  store?: 'memory' | 'sqlite' | Store;
+  clock?: FakeClock;
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const clock = opts.clock ?? fakeClock();
+  let dir: string | undefined;
+  let store: Store;
+  if (opts.store === 'sqlite') {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+    store = await createSqliteStore({ path: join(dir, 'gatehouse.db') });
+  } else if (opts.store === undefined || opts.store === 'memory') {
+    store = createMemoryStore();
+  } else {
+    store = opts.store;
+  }
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const config = resolveConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'info', ...opts.options } });
+  const server = await createServer({ config, store, clock, logStream });
+  const url = await server.listen();
+  const origin = url.replace(/^http:/, 'https:');
+  return {
+    url,
+    origin: config.insecureCookies ? url : origin,
+    server,
+    clock,
+    store,
+    logs,
+    async close() {
+      await server.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON body, or null when empty. */
+  body: unknown;
+  text: string;
+  setCookies: string[];
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Raw body; sent as-is with the given content-type. */
+  raw?: string;
+  headers?: Record<string, string>;
+  /** Send no cookies from the jar. */
+  noCookies?: boolean;
+}
+
+/** A client with a cookie jar. `browser: true` adds the same-origin Origin header a browser page sends. */
+export function createClient(server: Pick<TestServer, 'url' | 'origin'>, options: { browser?: boolean } = {}) {
+  const jar = new Map<string, string>();
+
+  async function request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
+    const headers: Record<string, string> = {};
+    if (options.browser) headers['origin'] = server.origin;
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (!opts.noCookies && jar.size > 0) {
+      headers['cookie'] = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    }
+    Object.assign(headers, opts.headers);
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers,
+      body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+    });
+    const setCookies = response.headers.getSetCookie();
+    for (const cookie of setCookies) {
+      const [pair = ''] = cookie.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      if (value === '' || /max-age=0/i.test(cookie)) jar.delete(name);
+      else jar.set(name, value);
+    }
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : null, text, setCookies };
+  }
+
+  return {
+    jar,
+    request,
+    get: (path: string, opts?: RequestOptions) => request('GET', path, opts),
+    post: (path: string, body?: unknown, opts?: RequestOptions) => request('POST', path, { ...opts, body }),
+    delete: (path: string, opts?: RequestOptions) => request('DELETE', path, opts),
+    /** Headers for a cookie-authenticated unsafe request from the page: its CSRF cookie echoed. */
+    csrfHeaders(): Record<string, string> {
+      const token = jar.get('__Host-gh_csrf') ?? jar.get('gh_csrf');
+      return token ? { 'x-csrf-token': token } : {};
+    },
+  };
+}
+
+export type Client = ReturnType<typeof createClient>;
+
+export const PASSWORD = 'correct horse battery staple';
+
+/** Registers and logs in a fresh user; returns the client (cookies in its jar) and the login body. */
+export async function signedIn(server: TestServer, email = `user${Math.random().toString(36).slice(2)}@example.com`) {
+  const client = createClient(server, { browser: true });
+  const registered = await client.post('/auth/register', { email, password: PASSWORD });
+  if (registered.status !== 201) throw new Error(`register failed: ${registered.text}`);
+  const login = await client.post('/auth/login', { email, password: PASSWORD });
+  if (login.status !== 200) throw new Error(`login failed: ${login.text}`);
+  return { client, email, login: login.body as { user: { id: string }; csrfToken: string; expiresAt: string } };
+}
+
+/** The error code of an error response. */
+export function errorCode(response: ApiResponse): string | undefined {
+  return (response.body as { error?: { code?: string } } | null)?.error?.code;
+}
