@@ -96,7 +96,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Raw body; sent as-is with the given content-type. */
   raw?: string;
-  headers?: Record<string, string>;
+  /** Extra headers; `undefined` removes a header the client would add (e.g. Origin). */
+  headers?: Record<string, string | undefined>;
   /** Send no cookies from the jar. */
   noCookies?: boolean;
 }
@@ -112,7 +113,10 @@ export function createClient(server: Pick<TestServer, 'url' | 'origin'>, options
     if (!opts.noCookies && jar.size > 0) {
       headers['cookie'] = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
     }
-    Object.assign(headers, opts.headers);
+    for (const [name, value] of Object.entries(opts.headers ?? {})) {
+      if (value === undefined) delete headers[name];
+      else headers[name] = value;
+    }
     const response = await fetch(`${server.url}${path}`, {
       method,
       headers,
@@ -128,7 +132,7 @@ export function createClient(server: Pick<TestServer, 'url' | 'origin'>, options
       else jar.set(name, value);
     }
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : null, text, setCookies };
+    return { status: response.status, headers: response.headers, body: text && /json/.test(response.headers.get('content-type') ?? '') ? (JSON.parse(text) as unknown) : null, text, setCookies };
   }
 
   return {

@@ -16,6 +16,7 @@ import {
 import { clearAttempts, consumeAttempt, type RateLimitRule } from './rate-limit.js';
 import { createSessionService, type NewSession, type SessionContext, type ValidSession } from './sessions.js';
 import type { JsonObject, Store, UserRecord } from './store.js';
+import { guardStore } from './store-guard.js';
 
 export type Clock = () => number;
 
@@ -86,7 +87,7 @@ export interface Gatehouse {
 
 export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const config = deps.config ?? resolveConfig({ options: deps.options ?? {} });
-  const { store } = deps;
+  const store = guardStore(deps.store);
   const clock = deps.clock ?? Date.now;
   const random = deps.random ?? defaultRandom;
   const audit = deps.audit ?? (() => {});

@@ -1,0 +1,35 @@
+// Owns failing closed: wraps a store so that any failure of the backend surfaces as 503 `unavailable`
+// (with the original as `cause`, for the log), never as a pass and never as an opaque 500.
+import { GatehouseError } from './errors.js';
+import type { Store } from './store.js';
+
+type AsyncMethods = Record<string, (...args: never[]) => Promise<unknown>>;
+
+function guard<T extends object>(part: T, kind: string): T {
+  const wrapped: AsyncMethods = {};
+  for (const [name, method] of Object.entries(part as AsyncMethods)) {
+    wrapped[name] = async (...args) => {
+      try {
+        return await method.apply(part, args);
+      } catch (error) {
+        if (error instanceof GatehouseError) throw error;
+        throw new GatehouseError('unavailable', `The ${kind} store is unavailable; try again shortly.`, {
+          cause: error,
+          retryAfterSeconds: 1,
+        });
+      }
+    };
+  }
+  return wrapped as T;
+}
+
+export function guardStore(store: Store): Store {
+  return {
+    kind: store.kind,
+    users: guard(store.users, store.kind),
+    sessions: guard(store.sessions, store.kind),
+    rateLimits: guard(store.rateLimits, store.kind),
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,131 @@
+// The session-management API (list, revoke one, logout-all), and operations: /healthz, /readyz, /metrics,
+// logs free of secrets, and failing closed with 503 when the store is down.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createClient, errorCode, PASSWORD, signedIn, startTestServer } from './helpers.js';
+
+describe('session management', () => {
+  it('lists the caller’s sessions without secrets, revokes one at once, and only the caller’s own', async () => {
+    const server = await startTestServer();
+    try {
+      const { client: laptop, email } = await signedIn(server);
+      const phone = createClient(server, { browser: true });
+      await phone.post('/auth/login', { email, password: PASSWORD }, { headers: { 'user-agent': 'Phone/1.0' } });
+      const stranger = await signedIn(server);
+
+      const listed = await laptop.get('/auth/sessions');
+      const { sessions } = listed.body as { sessions: { id: string; current: boolean; userAgent: string | null }[] };
+      assert.equal(sessions.length, 2);
+      assert.equal(sessions.filter((s) => s.current).length, 1);
+      assert.deepEqual(Object.keys(sessions[0]!).sort(), ['createdAt', 'current', 'expiresAt', 'id', 'ip', 'lastActiveAt', 'mode', 'userAgent']);
+      for (const cookie of [...laptop.jar.values(), ...phone.jar.values()]) {
+        assert.ok(!listed.text.includes(cookie.split('.').at(-1)!), 'no secret or CSRF token in the list');
+      }
+      const phoneSession = sessions.find((s) => !s.current)!;
+      assert.equal(phoneSession.userAgent, 'Phone/1.0');
+
+      const strangerId = (stranger.client.jar.get('__Host-gh_session') ?? '').split('.')[0]!;
+      const foreign = await laptop.delete(`/auth/sessions/${strangerId}`, { headers: laptop.csrfHeaders() });
+      assert.equal(foreign.status, 404);
+      assert.equal(errorCode(foreign), 'not_found');
+      assert.equal((await stranger.client.get('/auth/me')).status, 200, "another user's session is untouched");
+
+      const revoked = await laptop.delete(`/auth/sessions/${phoneSession.id}`, { headers: laptop.csrfHeaders() });
+      assert.equal(revoked.status, 204);
+      assert.equal((await phone.get('/auth/me')).status, 401, 'revoked at once');
+      assert.equal((await laptop.get('/auth/me')).status, 200);
+
+      await phone.post('/auth/login', { email, password: PASSWORD });
+      const all = await laptop.post('/auth/logout-all', undefined, { headers: laptop.csrfHeaders() });
+      assert.equal(all.status, 204);
+      assert.equal((await laptop.get('/auth/me')).status, 401);
+      assert.equal((await phone.get('/auth/me')).status, 401);
+      assert.equal((await stranger.client.get('/auth/me')).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('expires sessions when idle and at the absolute limit (injected clock)', async () => {
+    const server = await startTestServer({ options: { sessionIdleTtlSeconds: 3600, sessionAbsoluteTtlSeconds: 4 * 3600 } });
+    try {
+      const { client } = await signedIn(server);
+      const start = server.clock();
+      // Active every 50 minutes: the idle window keeps sliding, but never past 4 hours from login.
+      while (server.clock() - start + 50 * 60_000 < 4 * 3600_000) {
+        server.clock.advance(50 * 60_000);
+        assert.equal((await client.get('/auth/me')).status, 200, 'activity within the idle window renews');
+      }
+      server.clock.set(start + 4 * 3600_000);
+      assert.equal((await client.get('/auth/me')).status, 401, 'absolute expiry holds despite activity');
+      const { client: idle } = await signedIn(server);
+      server.clock.advance(3600_000);
+      assert.equal((await idle.get('/auth/me')).status, 401, 'idle expiry');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('operations', () => {
+  it('serves /healthz, /readyz and Prometheus /metrics', async () => {
+    const server = await startTestServer({ store: 'sqlite' });
+    try {
+      const client = createClient(server);
+      assert.deepEqual((await client.get('/healthz')).body, { status: 'ok' });
+      assert.deepEqual((await client.get('/readyz')).body, { status: 'ready' });
+      const { email } = await signedIn(server);
+      await createClient(server).post('/auth/login', { email, password: 'wrong password, long enough' });
+      const metrics = await client.get('/metrics');
+      assert.equal(metrics.status, 200);
+      assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
+      assert.match(metrics.text, /^gatehouse_logins_total\{mode="session"\} 1$/m);
+      assert.match(metrics.text, /^gatehouse_login_failures_total\{reason="invalid_credentials"\} 1$/m);
+      assert.match(metrics.text, /^gatehouse_active_sessions 1$/m);
+      assert.match(metrics.text, /^gatehouse_registrations_total 1$/m);
+      assert.match(metrics.text, /^gatehouse_http_request_duration_seconds_bucket\{.*route="\/auth\/login".*\} \d+$/m);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('fails closed with 503 when the store is down, and /readyz says so', async () => {
+    const server = await startTestServer({ store: 'sqlite' });
+    try {
+      const { client, email } = await signedIn(server);
+      await server.store.close();
+      const me = await client.get('/auth/me');
+      assert.equal(me.status, 503, 'never a pass, never an opaque 500');
+      assert.equal(errorCode(me), 'unavailable');
+      assert.ok(Number(me.headers.get('retry-after')) >= 1);
+      const login = await createClient(server, { browser: true }).post('/auth/login', { email, password: PASSWORD });
+      assert.equal(login.status, 503);
+      assert.equal(login.setCookies.length, 0);
+      const ready = await client.get('/readyz');
+      assert.equal(ready.status, 503);
+      assert.equal((await client.get('/healthz')).status, 200, 'the process itself is alive');
+    } finally {
+      await server.server.app.close();
+    }
+  });
+
+  it('never writes a password, session id, CSRF token or cookie to the log', async () => {
+    const server = await startTestServer();
+    try {
+      const { client, email, login } = await signedIn(server);
+      const token = client.jar.get('__Host-gh_session')!;
+      await client.get(`/auth/me?token=${token}`);
+      await client.post('/auth/logout', undefined, { headers: client.csrfHeaders() });
+      await createClient(server, { browser: true }).post('/auth/login', { email, password: 'a wrong password guess' });
+      const logs = server.logs.join('');
+      assert.ok(logs.includes('login.succeeded'), 'audit events are logged');
+      assert.ok(logs.includes('login.failed'));
+      assert.ok(logs.includes('"type":"logout"'));
+      for (const secret of [PASSWORD, 'a wrong password guess', token, token.split('.')[1]!, login.csrfToken]) {
+        assert.ok(!logs.includes(secret), `log leaks ${secret.slice(0, 6)}…`);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
