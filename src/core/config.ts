@@ -222,7 +222,14 @@ const SPECS: { [K in keyof GatehouseConfig]: { env: string; parse: Parser<Gateho
       return parsed.ok && parsed.value.length === 0 ? bad('must name at least one mode') : parsed;
     },
   },
-  allowedOrigins: { env: 'GATEHOUSE_ALLOWED_ORIGINS', parse: list(checkOrigin) },
+  allowedOrigins: {
+    env: 'GATEHOUSE_ALLOWED_ORIGINS',
+    // Stored as browsers send the Origin header: `https://app.example.com/` becomes `https://app.example.com`.
+    parse: (input) => {
+      const parsed = list(checkOrigin)(input);
+      return parsed.ok ? ok(parsed.value.map((v) => new URL(v).origin)) : parsed;
+    },
+  },
   insecureCookies: { env: 'GATEHOUSE_INSECURE_COOKIES', parse: boolean },
   trustProxy: { env: 'GATEHOUSE_TRUST_PROXY', parse: list(checkProxy) },
   tlsCert: { env: 'GATEHOUSE_TLS_CERT', parse: text({ nullable: true }) },

@@ -23,7 +23,9 @@ export function canonicalEmail(input: string): string | null {
   if (local.length > MAX_LOCAL_LENGTH || FORBIDDEN_IN_LOCAL.test(local)) return null;
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;
   if (domain === null || !ASCII_DOMAIN.test(domain)) return null;
-  return `${local}@${domain}`;
+  // Checked again on the result: punycode can make an IDN domain much longer than it was typed.
+  const canonical = `${local}@${domain}`;
+  return canonical.length > MAX_EMAIL_LENGTH ? null : canonical;
 }
 
 function toAsciiDomain(domain: string): string | null {
