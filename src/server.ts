@@ -82,8 +82,12 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
   });
 
   const headers = securityHeaders(config);
+  let closing = false;
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.headers(headers);
+    // A request in flight at shutdown must not leave its keep-alive connection open behind it: the
+    // process would wait for the client or the keep-alive timeout (72 s) before it could exit.
+    if (closing) reply.header('connection', 'close');
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -114,6 +118,7 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
     gatehouse,
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
+      closing = true;
       clearInterval(sweeper);
       await app.close();
       await store.close();

@@ -35,6 +35,8 @@ export interface TestServer {
   server: GatehouseServer;
   clock: FakeClock;
   store: Store;
+  /** The SQLite file, for a `sqlite` test server. */
+  dbPath: string | undefined;
   /** Every log line written so far, raw. */
   logs: string[];
   close(): Promise<void>;
@@ -49,10 +51,12 @@ export interface TestServerOptions {
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const clock = opts.clock ?? fakeClock();
   let dir: string | undefined;
+  let dbPath: string | undefined;
   let store: Store;
   if (opts.store === 'sqlite') {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
-    store = await createSqliteStore({ path: join(dir, 'gatehouse.db') });
+    dbPath = join(dir, 'gatehouse.db');
+    store = await createSqliteStore({ path: dbPath });
   } else if (opts.store === undefined || opts.store === 'memory') {
     store = createMemoryStore();
   } else {
@@ -75,6 +79,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     server,
     clock,
     store,
+    dbPath,
     logs,
     async close() {
       await server.close();

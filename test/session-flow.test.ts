@@ -1,8 +1,10 @@
 // End to end over a real socket: register → login → me → csrf → logout, the exact cookies of SPEC §2,
 // and a restart on the same SQLite file keeping users and sessions.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createClient, errorCode, PASSWORD, startTestServer } from './helpers.js';
+import { createClient, errorCode, PASSWORD, signedIn, startTestServer } from './helpers.js';
 
 describe('session mode, end to end', () => {
   it('registers, logs in, reads /auth/me, and logs out', async () => {
@@ -48,6 +50,42 @@ describe('session mode, end to end', () => {
       const replay = await client.get('/auth/me', { headers: { cookie: `__Host-gh_session=${token}` }, noCookies: true });
       assert.equal(replay.status, 401);
       assert.equal(errorCode(replay), 'unauthenticated');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps only a hash of the session secret: the database files never hold the secret', async () => {
+    const server = await startTestServer({ store: 'sqlite' });
+    try {
+      const { client, login } = await signedIn(server);
+      const [id, secret] = client.jar.get('__Host-gh_session')!.split('.') as [string, string];
+      const record = await server.store.sessions.get(id);
+      assert.ok(record);
+      assert.notEqual(record.secretHash, secret);
+      const dir = dirname(server.dbPath!);
+      for (const file of readdirSync(dir)) {
+        const bytes = readFileSync(join(dir, file));
+        assert.equal(bytes.indexOf(secret), -1, `${file} holds the session secret`);
+        assert.equal(bytes.indexOf(login.csrfToken), -1, `${file} holds the CSRF token`);
+        assert.equal(bytes.indexOf(PASSWORD), -1, `${file} holds the password`);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('uses one canonical email at every entry point', async () => {
+    const server = await startTestServer();
+    try {
+      const client = createClient(server, { browser: true });
+      assert.equal((await client.post('/auth/register', { email: 'Zoë@Example.com', password: PASSWORD })).status, 201);
+      const twin = await client.post('/auth/register', { email: ' ＺＯË@EXAMPLE.COM', password: PASSWORD });
+      assert.equal(twin.status, 409, 'a fullwidth, upper-case spelling is the same account');
+      assert.equal(errorCode(twin), 'email_taken');
+      assert.equal((await client.post('/auth/login', { email: 'zoë@example.COM ', password: PASSWORD })).status, 200);
+      const lookalike = await client.post('/auth/login', { email: 'zое@example.com', password: PASSWORD });
+      assert.equal(errorCode(lookalike), 'invalid_credentials', 'a Cyrillic look-alike is another (unknown) account');
     } finally {
       await server.close();
     }
