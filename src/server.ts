@@ -14,7 +14,8 @@ import { securityHeaders } from './http/headers.js';
 import { createMetrics } from './http/metrics.js';
 import { json } from './http/types.js';
 
-const SWEEP_INTERVAL_MS = 60_000;
+/** Key schedule and expiry sweeps; also how soon a key made by `gatehouse keys rotate` is seen. */
+const MAINTENANCE_INTERVAL_MS = 60_000;
 
 export interface ServerOptions {
   config: Readonly<GatehouseConfig>;
@@ -22,6 +23,8 @@ export interface ServerOptions {
   clock?: Clock;
   random?: RandomBytes;
   hasher?: PasswordHasher;
+  /** Encrypts signing keys at rest; the CLI passes GATEHOUSE_SECRET or the generated one. */
+  secret?: string;
   /** Where JSON log lines go (default stdout). */
   logStream?: NodeJS.WritableStream;
 }
@@ -79,12 +82,15 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
     audit,
     ...(options.random ? { random: options.random } : {}),
     ...(options.hasher ? { hasher: options.hasher } : {}),
+    ...(options.secret ? { secret: options.secret } : {}),
   });
 
   const headers = securityHeaders(config);
   let closing = false;
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onRequest', async (_request, reply) => {
     reply.headers(headers);
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
     // A request in flight at shutdown must not leave its keep-alive connection open behind it: the
     // process would wait for the client or the keep-alive timeout (72 s) before it could exit.
     if (closing) reply.header('connection', 'close');
@@ -109,8 +115,8 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
   });
 
   const sweeper = setInterval(() => {
-    gatehouse.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'expiry sweep failed'));
-  }, SWEEP_INTERVAL_MS);
+    gatehouse.maintain().catch((error: unknown) => app.log.warn({ err: error }, 'maintenance failed'));
+  }, MAINTENANCE_INTERVAL_MS);
   sweeper.unref();
 
   return {

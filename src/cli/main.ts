@@ -1,24 +1,32 @@
 #!/usr/bin/env node
-// Owns the command line: `gatehouse serve [--flag value …]` resolves the configuration from flags and
-// GATEHOUSE_* variables, opens the store, serves until SIGTERM/SIGINT, and shuts down gracefully.
-import { ConfigError, describeOptions, resolveConfig } from '../core/config.js';
+// Owns the command line: `gatehouse serve` (configuration from flags and GATEHOUSE_* variables, graceful
+// shutdown on SIGTERM/SIGINT), `gatehouse keys rotate|list` and `gatehouse roles grant EMAIL ROLE`, the
+// latter working on the same store and secret as the server.
+import { ConfigError, describeOptions, resolveConfig, type GatehouseConfig } from '../core/config.js';
+import { createGatehouse, type Gatehouse } from '../core/engine.js';
+import { loadOrCreateSecret } from '../secret.js';
 import { createServer } from '../server.js';
 import { openStore } from '../stores/open.js';
 
-const USAGE = `Usage: gatehouse serve [options]
+const USAGE = `Usage:
+  gatehouse serve [options]            start the server
+  gatehouse keys rotate [options]      publish a new signing key now; it signs after the publish lead
+  gatehouse keys list [options]        list signing keys (public data only)
+  gatehouse roles grant EMAIL ROLE     give a user a role
 
 Every option can be given as a flag or as an environment variable:
 `;
 
 function help(): string {
-  const rows = describeOptions().map((o) => `  ${o.flag.padEnd(30)} ${o.env.padEnd(32)} default: ${JSON.stringify(o.default)}`);
+  const rows = describeOptions().map((o) => `  ${o.flag.padEnd(32)} ${o.env.padEnd(34)} default: ${JSON.stringify(o.default)}`);
   return `${USAGE}${rows.join('\n')}\n`;
 }
 
-async function serve(argv: readonly string[]): Promise<void> {
-  const config = resolveConfig({ env: process.env, argv });
+class UsageError extends Error {}
+
+async function serve(config: Readonly<GatehouseConfig>): Promise<void> {
   const store = await openStore(config.databaseUrl);
-  const server = await createServer({ config, store });
+  const server = await createServer({ config, store, secret: loadOrCreateSecret(config) });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -42,22 +50,75 @@ async function serve(argv: readonly string[]): Promise<void> {
   }
 }
 
+/** Runs `task` on an engine over the configured store, then closes it. */
+async function withEngine(config: Readonly<GatehouseConfig>, task: (gatehouse: Gatehouse) => Promise<void>): Promise<void> {
+  const store = await openStore(config.databaseUrl);
+  try {
+    await task(await createGatehouse({ store, config, secret: loadOrCreateSecret(config) }));
+  } finally {
+    await store.close();
+  }
+}
+
+async function run(command: string, args: readonly string[]): Promise<number> {
+  // Arguments first, then flags: `gatehouse roles grant EMAIL ROLE --data-dir DIR`.
+  const firstFlag = args.findIndex((a) => a.startsWith('--'));
+  const positional = firstFlag === -1 ? args : args.slice(0, firstFlag);
+  const flags = firstFlag === -1 ? [] : args.slice(firstFlag);
+  const config = resolveConfig({ env: process.env, argv: flags });
+  const [sub, ...rest] = positional;
+  if (command === 'serve') {
+    if (positional.length > 0) throw new UsageError(`serve takes no arguments: ${positional.join(' ')}`);
+    await serve(config);
+    return -1;
+  }
+  if (command === 'keys' && sub === 'rotate') {
+    await withEngine(config, async (gatehouse) => {
+      const key = await gatehouse.keys.rotate(gatehouse.clock());
+      process.stdout.write(`New signing key ${key.kid}: published now, signs from ${new Date(key.activatesAt).toISOString()}.\n`);
+    });
+    return 0;
+  }
+  if (command === 'keys' && sub === 'list') {
+    await withEngine(config, async (gatehouse) => {
+      for (const k of gatehouse.keys.list()) {
+        const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+        process.stdout.write(`${k.kid}  created ${when(k.createdAt)}  signs from ${when(k.activatesAt)}  retired ${when(k.retiredAt)}  unpublished ${when(k.expiresAt)}\n`);
+      }
+    });
+    return 0;
+  }
+  if (command === 'roles' && sub === 'grant' && rest.length === 2) {
+    const [email = '', role = ''] = rest;
+    let found = false;
+    await withEngine(config, async (gatehouse) => {
+      found = await gatehouse.grantRole(email, role);
+    });
+    if (!found) {
+      process.stderr.write(`gatehouse: no user with email ${email}\n`);
+      return 1;
+    }
+    process.stdout.write(`Granted ${role} to ${email}. Access tokens issued from now on carry it.\n`);
+    return 0;
+  }
+  throw new UsageError(`unknown command: ${[command, ...positional].join(' ')}`);
+}
+
 async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(help());
     return command === undefined ? 1 : 0;
   }
-  if (command !== 'serve') {
-    process.stderr.write(`gatehouse: unknown command ${JSON.stringify(command)}\n\n${help()}`);
-    return 2;
-  }
   try {
-    await serve(rest);
-    return -1;
+    return await run(command, rest);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`gatehouse: ${error.message}\n\n${help()}`);
       return 2;
     }
     process.stderr.write(`gatehouse: could not start: ${error instanceof Error ? error.message : String(error)}\n`);

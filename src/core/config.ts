@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 
 export type LoginMode = 'session' | 'token' | 'hybrid';
 /** Modes this version implements; the others are refused at start-up with a clear message. */
-export const IMPLEMENTED_MODES: readonly LoginMode[] = ['session'];
+export const IMPLEMENTED_MODES: readonly LoginMode[] = ['session', 'token'];
 
 export interface GatehouseConfig {
   port: number;
@@ -21,7 +21,15 @@ export interface GatehouseConfig {
   secret: string | null;
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
+  /** A refresh-token family dies this long after login, however often it is rotated. */
+  refreshAbsoluteTtlSeconds: number;
   refreshGraceSeconds: number;
+  /** Refreshes allowed per token family per rate-limit window. */
+  refreshFamilyLimit: number;
+  /** A new signing key is scheduled this often. */
+  keyRotationIntervalSeconds: number;
+  /** A new key is published in the JWKS this long before it signs (longer than any JWKS cache). */
+  keyPublishLeadSeconds: number;
   sessionIdleTtlSeconds: number;
   sessionAbsoluteTtlSeconds: number;
   modes: readonly LoginMode[];
@@ -64,10 +72,14 @@ export const DEFAULTS: Readonly<GatehouseConfig> = Object.freeze<GatehouseConfig
   secret: null,
   accessTtlSeconds: 15 * MINUTE,
   refreshTtlSeconds: 30 * DAY,
+  refreshAbsoluteTtlSeconds: 90 * DAY,
   refreshGraceSeconds: 5,
+  refreshFamilyLimit: 100,
+  keyRotationIntervalSeconds: 30 * DAY,
+  keyPublishLeadSeconds: 10 * MINUTE,
   sessionIdleTtlSeconds: DAY,
   sessionAbsoluteTtlSeconds: 30 * DAY,
-  modes: ['session'],
+  modes: ['session', 'token'],
   allowedOrigins: [],
   insecureCookies: false,
   trustProxy: [],
@@ -206,7 +218,11 @@ const SPECS: { [K in keyof GatehouseConfig]: { env: string; parse: Parser<Gateho
   },
   accessTtlSeconds: { env: 'GATEHOUSE_ACCESS_TTL', parse: duration(30, DAY) },
   refreshTtlSeconds: { env: 'GATEHOUSE_REFRESH_TTL', parse: duration(MINUTE, 365 * DAY) },
+  refreshAbsoluteTtlSeconds: { env: 'GATEHOUSE_REFRESH_ABSOLUTE_TTL', parse: duration(MINUTE, 3 * 365 * DAY) },
   refreshGraceSeconds: { env: 'GATEHOUSE_REFRESH_GRACE', parse: duration(0, MINUTE) },
+  refreshFamilyLimit: { env: 'GATEHOUSE_REFRESH_FAMILY_LIMIT', parse: integer(1, 1_000_000) },
+  keyRotationIntervalSeconds: { env: 'GATEHOUSE_KEY_ROTATION_INTERVAL', parse: duration(HOUR, 365 * DAY) },
+  keyPublishLeadSeconds: { env: 'GATEHOUSE_KEY_PUBLISH_LEAD', parse: duration(MINUTE, DAY) },
   sessionIdleTtlSeconds: { env: 'GATEHOUSE_SESSION_IDLE_TTL', parse: duration(MINUTE, 365 * DAY) },
   sessionAbsoluteTtlSeconds: { env: 'GATEHOUSE_SESSION_ABSOLUTE_TTL', parse: duration(MINUTE, 365 * DAY) },
   modes: {
@@ -215,7 +231,7 @@ const SPECS: { [K in keyof GatehouseConfig]: { env: string; parse: Parser<Gateho
       const parsed = list<LoginMode>((m) =>
         IMPLEMENTED_MODES.includes(m as LoginMode)
           ? undefined
-          : ['token', 'hybrid'].includes(m)
+          : m === 'hybrid'
             ? 'is not implemented by this version yet'
             : `is not a mode (${IMPLEMENTED_MODES.join(', ')})`,
       )(input);
@@ -322,6 +338,12 @@ export function resolveConfig(sources: ConfigSources = {}): Readonly<GatehouseCo
   if (result.databaseUrl === '') result.databaseUrl = `sqlite:${result.dataDir.replace(/\/$/, '')}/gatehouse.db`;
   if (result.sessionAbsoluteTtlSeconds < result.sessionIdleTtlSeconds) {
     problems.push('GATEHOUSE_SESSION_ABSOLUTE_TTL: must not be shorter than GATEHOUSE_SESSION_IDLE_TTL');
+  }
+  if (result.refreshAbsoluteTtlSeconds < result.refreshTtlSeconds) {
+    problems.push('GATEHOUSE_REFRESH_ABSOLUTE_TTL: must not be shorter than GATEHOUSE_REFRESH_TTL');
+  }
+  if (result.keyRotationIntervalSeconds <= result.keyPublishLeadSeconds + result.accessTtlSeconds) {
+    problems.push('GATEHOUSE_KEY_ROTATION_INTERVAL: must be longer than GATEHOUSE_KEY_PUBLISH_LEAD plus GATEHOUSE_ACCESS_TTL');
   }
   if ((result.tlsCert === null) !== (result.tlsKey === null)) {
     problems.push('GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY: set both or neither');

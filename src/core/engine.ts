@@ -1,36 +1,53 @@
-// Owns the engine: `createGatehouse` wires users, passwords, sessions and rate limits over an injected
-// store, clock, randomness and audit sink, and exposes the operations the HTTP layer and embedding apps call.
-import { randomUUID } from 'node:crypto';
+// Owns the engine: `createGatehouse` wires accounts, sessions, tokens, keys and revocation over an injected
+// store, clock, randomness, secret and audit sink, and exposes the operations the HTTP layer and embedding
+// apps call. Every operation reads the clock once.
+import type { AccessClaims } from './access-tokens.js';
+import { createAccounts, publicUser, type PublicUser } from './accounts.js';
 import type { AuditSink } from './audit.js';
-import { resolveConfig, type GatehouseConfig, type GatehouseOptions } from './config.js';
+import { resolveConfig, type GatehouseConfig, type GatehouseOptions, type LoginMode } from './config.js';
 import { csrfMatches, csrfTokenFor, defaultRandom, type RandomBytes } from './credentials.js';
-import { canonicalEmail } from './email.js';
 import { GatehouseError } from './errors.js';
-import {
-  boundHasher,
-  createArgon2Hasher,
-  normalizePassword,
-  passwordProblem,
-  type PasswordHasher,
-} from './password.js';
-import { clearAttempts, consumeAttempt, type RateLimitRule } from './rate-limit.js';
+import { createKeyRing, type KeyRing, type PublicJwk } from './keys.js';
+import { boundHasher, createArgon2Hasher, type PasswordHasher } from './password.js';
+import { consumeAttempt } from './rate-limit.js';
+import { createRefreshService } from './refresh.js';
+import { createRevocationList, type RevocationList } from './revocation.js';
+import { createSecretBox } from './secret-box.js';
 import { createSessionService, type NewSession, type SessionContext, type ValidSession } from './sessions.js';
-import type { JsonObject, Store, UserRecord } from './store.js';
+import type { JsonObject, Store } from './store.js';
 import { guardStore } from './store-guard.js';
+import { createTokenService } from './tokens.js';
 
+export type { PublicUser } from './accounts.js';
 export type Clock = () => number;
 
-/** What a user looks like to clients: nothing secret. */
-export interface PublicUser {
-  id: string;
-  email: string;
-  roles: string[];
-  createdAt: string;
+/** Who is making a request, however they proved it. */
+export type Principal =
+  | { mode: 'session'; userId: string; sessionId: string; roles: string[]; expiresAt: number; session: ValidSession }
+  | { mode: 'token'; userId: string; sessionId: string; roles: string[]; expiresAt: number; claims: AccessClaims };
+
+export interface TokenPair {
+  accessToken: string;
+  /** Seconds. */
+  expiresIn: number;
+  refreshToken: string;
+  /** Seconds until the family's idle expiry. */
+  refreshExpiresIn: number;
+  /** The family id (the tokens' `sid`). */
+  sessionId: string;
 }
+
+export interface SessionLogin {
+  mode: 'session';
+  user: PublicUser;
+  session: NewSession;
+}
+
+export type LoginResult = SessionLogin | { mode: 'token'; user: PublicUser; tokens: TokenPair };
 
 export interface SessionSummary {
   id: string;
-  mode: 'session';
+  mode: 'session' | 'token' | 'hybrid';
   createdAt: string;
   lastActiveAt: string;
   expiresAt: string;
@@ -44,6 +61,8 @@ export interface GatehouseDeps {
   /** Options, resolved with the defaults; or an already-resolved config. */
   options?: GatehouseOptions;
   config?: Readonly<GatehouseConfig>;
+  /** Encrypts signing keys at rest and keys derived secrets. Default: config.secret, else an ephemeral one. */
+  secret?: string;
   /** Epoch milliseconds; read once per operation. Default `Date.now`. */
   clock?: Clock;
   random?: RandomBytes;
@@ -56,34 +75,47 @@ export interface Gatehouse {
   readonly config: Readonly<GatehouseConfig>;
   readonly store: Store;
   readonly clock: Clock;
+  readonly keys: KeyRing;
+  readonly revocations: RevocationList;
   /** Creates an account. Throws `invalid_request` (bad email or password), `email_taken`, `rate_limited`. */
   register(input: { email: string; password: string }, context: SessionContext): Promise<PublicUser>;
   /**
-   * Checks the password and opens a new session (always a new id). Throws `invalid_credentials` for a wrong
-   * password and an unknown email alike, after the same amount of hashing, or `rate_limited`.
+   * Checks the password and opens a new session or token family (always new ids). Throws `invalid_credentials`
+   * for a wrong password and an unknown email alike, after the same amount of hashing, or `rate_limited`.
    */
-  login(
-    input: { email: string; password: string },
-    context: SessionContext,
-  ): Promise<{ user: PublicUser; session: NewSession }>;
+  login(input: { email: string; password: string }, context: SessionContext, mode?: 'session'): Promise<SessionLogin>;
+  login(input: { email: string; password: string }, context: SessionContext, mode: LoginMode): Promise<LoginResult>;
   /** The session a cookie token names, or null (unknown, forged, expired). Renews it when due. */
   validateSession(token: string): Promise<ValidSession | null>;
-  /** The CSRF token bound to this session. */
+  authenticateSession(token: string): Promise<Principal | null>;
+  /** A bearer access token: signature, claims and revocation; null when any fails. */
+  authenticateBearer(token: string): Promise<Principal | null>;
+  /** Verifies an access token for an embedding service: claims, or null (revocation included). */
+  verifyAccessToken(token: string): Promise<AccessClaims | null>;
+  /** Rotates a refresh token. Throws `unauthenticated`, `refresh_token_reused` or `rate_limited`. */
+  refresh(refreshToken: string): Promise<TokenPair>;
   csrfToken(session: ValidSession): string;
-  /** True when `presented` is the CSRF token bound to this session. */
   checkCsrf(session: ValidSession, presented: string): boolean;
   getUser(userId: string): Promise<PublicUser | null>;
-  logout(session: ValidSession): Promise<void>;
-  /** Ends every session of the user; returns how many. */
-  logoutAll(userId: string): Promise<number>;
+  /** Ends what the principal authenticated with: the session, or the access token and its family. */
+  logout(principal: Principal | ValidSession): Promise<void>;
+  /** Ends every session and family of the user, access tokens included. */
+  logoutAll(userId: string): Promise<void>;
   listSessions(userId: string, currentSessionId: string | null): Promise<SessionSummary[]>;
-  /** Revokes one of the user's own sessions; false when there is no such session of theirs. */
+  /** Revokes one of the user's own sessions or families; false when there is no such one of theirs. */
   revokeSession(userId: string, sessionId: string): Promise<boolean>;
+  /** Changes the password and revokes every other session and family of the user. */
+  changePassword(principal: Principal, current: string, next: string, context: SessionContext): Promise<void>;
+  /** Adds a role (roles are never set by users themselves). Returns false for an unknown email. */
+  grantRole(email: string, role: string): Promise<boolean>;
   /** Keeps a small JSON bag on the session (at most `sessionDataMaxBytes` serialised). */
   setSessionData(sessionId: string, data: JsonObject | null): Promise<boolean>;
-  /** Deletes expired sessions and rate-limit windows. */
-  sweep(): Promise<void>;
+  jwks(): { keys: PublicJwk[] };
+  /** Periodic upkeep: key schedule, expired sessions, families, revocations and rate-limit windows. */
+  maintain(): Promise<void>;
 }
+
+const ROLE = /^[a-z][a-z0-9_.:-]{0,63}$/;
 
 export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const config = deps.config ?? resolveConfig({ options: deps.options ?? {} });
@@ -91,79 +123,107 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const clock = deps.clock ?? Date.now;
   const random = deps.random ?? defaultRandom;
   const audit = deps.audit ?? (() => {});
+  const secret = deps.secret ?? config.secret ?? Buffer.from(random(32)).toString('base64url');
+  const box = createSecretBox(secret);
   const hasher = boundHasher(deps.hasher ?? createArgon2Hasher(), config.hashConcurrency, config.hashQueueLimit);
+  const accounts = await createAccounts({ store, config, hasher, random, audit });
   const sessions = createSessionService({ store, config, random, audit });
+  const keys = await createKeyRing({ store: store.keys, box, config, random });
+  const revocations = createRevocationList(store.revocations);
+  const tokens = createTokenService({ config, ring: keys, revocations, random });
+  const refreshTokens = createRefreshService({ store, config, random, successorKey: box.subKey('refresh-successor v1') });
+  const accessTtlMs = config.accessTtlSeconds * 1000;
+  const refreshRule = { name: 'refresh-family', limit: config.refreshFamilyLimit, windowMs: config.rateLimitWindowSeconds * 1000 };
 
-  const windowMs = config.rateLimitWindowSeconds * 1000;
-  const ipRule: RateLimitRule = { name: 'auth-ip', limit: config.loginIpLimit, windowMs };
-  const accountRule: RateLimitRule = { name: 'login-account', limit: config.loginAccountLimit, windowMs };
+  await keys.maintain(clock());
+  await revocations.load(clock());
 
-  // Unknown emails are checked against this hash, so they cost what a real account costs.
-  const dummyHash = await hasher.hash(Buffer.from(random(32)).toString('base64url'));
-
-  function publicUser(user: UserRecord): PublicUser {
-    return { id: user.id, email: user.email, roles: [...user.roles], createdAt: new Date(user.createdAt).toISOString() };
+  function requireMode(mode: LoginMode): void {
+    if (!config.modes.includes(mode)) {
+      throw new GatehouseError('invalid_request', `mode must be one of: ${config.modes.join(', ')}.`);
+    }
   }
 
-  function requireEmail(email: string): string {
-    const canonical = canonicalEmail(email);
-    if (canonical === null) throw new GatehouseError('invalid_request', 'email is not a valid address.');
-    return canonical;
+  async function tokenPair(user: { id: string; roles: string[] }, familyId: string, familyExpiresAt: number, refreshToken: string, now: number): Promise<TokenPair> {
+    const { token, claims } = await tokens.issue({ userId: user.id, roles: user.roles }, familyId, now);
+    return {
+      accessToken: token,
+      expiresIn: claims.exp - claims.iat,
+      refreshToken,
+      refreshExpiresIn: Math.max(0, Math.floor((familyExpiresAt - now) / 1000)),
+      sessionId: familyId,
+    };
   }
 
-  return {
+  /** Denies every access token of these sessions/families until the last one has expired. */
+  async function revokeSids(ids: readonly string[], now: number): Promise<void> {
+    for (const id of ids) await revocations.revoke({ kind: 'sid', subject: id, revokedAt: now, expiresAt: now + accessTtlMs });
+  }
+
+  const gatehouse: Gatehouse = {
     config,
     store,
     clock,
+    keys,
+    revocations,
 
     async register(input, context) {
-      const now = clock();
-      const email = requireEmail(input.email);
-      const password = normalizePassword(input.password);
-      const problem = passwordProblem(password, config.passwordMinLength);
-      if (problem) throw new GatehouseError('invalid_request', `${problem}.`);
-      await consumeAttempt(store.rateLimits, ipRule, context.ip ?? 'unknown', now);
-      const user: UserRecord = {
-        id: randomUUID(),
-        email,
-        passwordHash: await hasher.hash(password),
-        roles: [],
-        createdAt: now,
-        updatedAt: now,
-      };
-      const created = await store.users.create(user);
-      if (!created) throw new GatehouseError('email_taken', 'An account with this email already exists.');
-      audit({ type: 'user.registered', userId: created.id, ip: context.ip });
-      return publicUser(created);
+      return publicUser(await accounts.register(input, context, clock()));
     },
 
-    async login(input, context) {
+    login: (async (input: { email: string; password: string }, context: SessionContext, mode: LoginMode = 'session'): Promise<LoginResult> => {
+      requireMode(mode);
       const now = clock();
-      const email = requireEmail(input.email);
-      try {
-        await consumeAttempt(store.rateLimits, ipRule, context.ip ?? 'unknown', now);
-        await consumeAttempt(store.rateLimits, accountRule, email, now);
-      } catch (error) {
-        audit({ type: 'login.failed', reason: 'rate_limited', userId: null, ip: context.ip });
-        throw error;
+      const user = await accounts.checkPassword(input, context, now);
+      if (mode === 'session') {
+        const session = await sessions.create(user.id, context, now);
+        audit({ type: 'login.succeeded', userId: user.id, sessionId: session.session.id, mode, ip: context.ip });
+        return { mode, user: publicUser(user), session };
       }
-      const user = await store.users.findByEmail(email);
-      const password = normalizePassword(input.password);
-      const valid = await hasher.verify(user?.passwordHash ?? dummyHash, password);
-      if (!user || !valid) {
-        audit({ type: 'login.failed', reason: 'invalid_credentials', userId: user?.id ?? null, ip: context.ip });
-        throw new GatehouseError('invalid_credentials', 'Email or password is incorrect.');
-      }
-      await clearAttempts(store.rateLimits, accountRule, email);
-      const session = await sessions.create(user.id, context, now);
-      audit({ type: 'login.succeeded', userId: user.id, sessionId: session.session.id, mode: 'session', ip: context.ip });
-      return { user: publicUser(user), session };
-    },
+      const issued = await refreshTokens.start(user.id, 'token', context, now);
+      audit({ type: 'login.succeeded', userId: user.id, sessionId: issued.family.id, mode: 'token', ip: context.ip });
+      return { mode: 'token', user: publicUser(user), tokens: await tokenPair(user, issued.family.id, issued.family.expiresAt, issued.token, now) };
+    }) as Gatehouse['login'],
 
     validateSession: (token) => sessions.validate(token, clock()),
 
-    csrfToken: (session) => csrfTokenFor(session.secret),
+    async authenticateSession(token) {
+      const valid = await sessions.validate(token, clock());
+      if (!valid) return null;
+      const user = await store.users.findById(valid.session.userId);
+      if (!user) return null;
+      const { session } = valid;
+      return { mode: 'session', userId: user.id, sessionId: session.id, roles: user.roles, expiresAt: session.expiresAt, session: valid };
+    },
 
+    async authenticateBearer(token) {
+      const claims = await tokens.authenticate(token, clock());
+      if (!claims) return null;
+      return { mode: 'token', userId: claims.sub, sessionId: claims.sid, roles: claims.roles, expiresAt: claims.exp * 1000, claims };
+    },
+
+    verifyAccessToken: (token) => tokens.authenticate(token, clock()),
+
+    async refresh(refreshToken) {
+      const now = clock();
+      const familyId = await refreshTokens.familyOf(refreshToken);
+      if (familyId) await consumeAttempt(store.rateLimits, refreshRule, familyId, now);
+      try {
+        const rotated = await refreshTokens.rotate(refreshToken, now);
+        const user = await store.users.findById(rotated.family.userId);
+        if (!user) throw new GatehouseError('unauthenticated', 'The refresh token is invalid or expired.');
+        return await tokenPair(user, rotated.family.id, rotated.family.expiresAt, rotated.token, now);
+      } catch (error) {
+        if (error instanceof GatehouseError && error.code === 'refresh_token_reused' && familyId) {
+          await revokeSids([familyId], now);
+          const family = await store.refreshTokens.getFamily(familyId);
+          audit({ type: 'refresh.reused', userId: family?.userId ?? null, sessionId: familyId });
+        }
+        throw error;
+      }
+    },
+
+    csrfToken: (session) => csrfTokenFor(session.secret),
     checkCsrf: (session, presented) => csrfMatches(session.secret, presented),
 
     async getUser(userId) {
@@ -171,44 +231,91 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
       return user ? publicUser(user) : null;
     },
 
-    async logout({ session }) {
-      if (await sessions.revoke(session.id)) audit({ type: 'logout', userId: session.userId, sessionId: session.id });
+    async logout(principal) {
+      const now = clock();
+      if ('secret' in principal || principal.mode === 'session') {
+        const session = 'secret' in principal ? principal.session : principal.session.session;
+        if (await sessions.revoke(session.id)) audit({ type: 'logout', userId: session.userId, sessionId: session.id });
+        return;
+      }
+      const { claims } = principal;
+      await revocations.revoke({ kind: 'jti', subject: claims.jti, revokedAt: now, expiresAt: claims.exp * 1000 + 5000 });
+      await store.refreshTokens.revokeFamily(claims.sid, now);
+      await revokeSids([claims.sid], now);
+      audit({ type: 'logout', userId: claims.sub, sessionId: claims.sid });
     },
 
     async logoutAll(userId) {
+      const now = clock();
       const count = await store.sessions.deleteByUser(userId);
-      audit({ type: 'sessions.revoked_all', userId, count });
-      return count;
+      const families = await store.refreshTokens.revokeFamiliesByUser(userId, now);
+      await revokeSids(families, now);
+      await revocations.revoke({ kind: 'user', subject: userId, revokedAt: now, expiresAt: now + accessTtlMs });
+      audit({ type: 'sessions.revoked_all', userId, count: count + families.length });
     },
 
     async listSessions(userId, currentSessionId) {
-      const records = await store.sessions.listByUser(userId, clock());
-      return records.map((s) => ({
-        id: s.id,
-        mode: 'session' as const,
-        createdAt: new Date(s.createdAt).toISOString(),
-        lastActiveAt: new Date(s.lastActiveAt).toISOString(),
-        expiresAt: new Date(s.expiresAt).toISOString(),
-        userAgent: s.userAgent,
-        ip: s.ip,
-        current: s.id === currentSessionId,
+      const now = clock();
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const web = (await store.sessions.listByUser(userId, now)).map((s) => ({
+        id: s.id, mode: 'session' as const, createdAt: s.createdAt, lastActiveAt: s.lastActiveAt, expiresAt: s.expiresAt, userAgent: s.userAgent, ip: s.ip,
       }));
+      const families = (await store.refreshTokens.listFamiliesByUser(userId, now)).map((f) => ({
+        id: f.id, mode: f.mode, createdAt: f.createdAt, lastActiveAt: f.lastUsedAt, expiresAt: f.expiresAt, userAgent: f.userAgent, ip: f.ip,
+      }));
+      return [...web, ...families]
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .map((s) => ({ ...s, createdAt: iso(s.createdAt), lastActiveAt: iso(s.lastActiveAt), expiresAt: iso(s.expiresAt), current: s.id === currentSessionId }));
     },
 
     async revokeSession(userId, sessionId) {
+      const now = clock();
       const session = await store.sessions.get(sessionId);
-      if (!session || session.userId !== userId) return false;
-      const revoked = await sessions.revoke(sessionId);
-      if (revoked) audit({ type: 'session.revoked', userId, sessionId });
-      return revoked;
+      if (session?.userId === userId) {
+        if (!(await sessions.revoke(sessionId))) return false;
+      } else {
+        const family = await store.refreshTokens.getFamily(sessionId);
+        if (family?.userId !== userId || family.revokedAt !== null) return false;
+        await store.refreshTokens.revokeFamily(sessionId, now);
+      }
+      await revokeSids([sessionId], now);
+      audit({ type: 'session.revoked', userId, sessionId });
+      return true;
+    },
+
+    async changePassword(principal, current, next, context) {
+      const now = clock();
+      const user = await store.users.findById(principal.userId);
+      if (!user) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');
+      await accounts.changePassword(user, current, next, context, now);
+      const keep = principal.sessionId;
+      await store.sessions.deleteByUser(user.id, keep);
+      await revokeSids(await store.refreshTokens.revokeFamiliesByUser(user.id, now, keep), now);
+      audit({ type: 'password.changed', userId: user.id, sessionId: keep });
+    },
+
+    async grantRole(email, role) {
+      if (!ROLE.test(role)) throw new GatehouseError('invalid_request', 'A role is lower-case letters, digits and _.:- (up to 64).');
+      const user = await store.users.findByEmail(accounts.requireEmail(email));
+      if (!user) return false;
+      if (!user.roles.includes(role)) await store.users.setRoles(user.id, [...user.roles, role], clock());
+      audit({ type: 'role.granted', userId: user.id, role });
+      return true;
     },
 
     setSessionData: (sessionId, data) => sessions.setData(sessionId, data),
 
-    async sweep() {
+    jwks: () => keys.jwks(clock()),
+
+    async maintain() {
       const now = clock();
+      await keys.maintain(now);
+      revocations.prune(now);
+      await store.revocations.deleteExpired(now);
       await store.sessions.deleteExpired(now);
+      await store.refreshTokens.deleteExpired(now);
       await store.rateLimits.deleteExpired(now);
     },
   };
+  return gatehouse;
 }

@@ -188,7 +188,7 @@ describe('session data, CSRF and revocation', () => {
     const alice = await signUp(gh);
     const second = await gh.login({ email: 'alice@example.com', password: PASSWORD }, CONTEXT);
     const bob = await signUp(gh, 'bob@example.com');
-    assert.equal(await gh.logoutAll(alice.user.id), 2);
+    await gh.logoutAll(alice.user.id);
     assert.equal(await gh.validateSession(alice.session.token), null);
     assert.equal(await gh.validateSession(second.session.token), null);
     assert.ok(await gh.validateSession(bob.session.token));

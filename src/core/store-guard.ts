@@ -29,6 +29,9 @@ export function guardStore(store: Store): Store {
     users: guard(store.users, store.kind),
     sessions: guard(store.sessions, store.kind),
     rateLimits: guard(store.rateLimits, store.kind),
+    keys: guard(store.keys, store.kind),
+    refreshTokens: guard(store.refreshTokens, store.kind),
+    revocations: guard(store.revocations, store.kind),
     ping: () => store.ping(),
     close: () => store.close(),
   };

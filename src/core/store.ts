@@ -21,6 +21,10 @@ export interface UserStore {
   create(user: UserRecord): Promise<UserRecord | null>;
   findById(id: string): Promise<UserRecord | null>;
   findByEmail(email: string): Promise<UserRecord | null>;
+  /** Replaces the password hash. Returns false when the user does not exist. */
+  updatePassword(id: string, passwordHash: string, now: number): Promise<boolean>;
+  /** Replaces the roles. Returns false when the user does not exist. */
+  setRoles(id: string, roles: string[], now: number): Promise<boolean>;
 }
 
 export interface SessionRecord {
@@ -76,12 +80,127 @@ export interface RateLimitStore {
   deleteExpired(now: number): Promise<number>;
 }
 
+export interface SigningKeyRecord {
+  /** Key id, carried in each token's header. */
+  kid: string;
+  alg: 'EdDSA';
+  /** The public key as a JWK (published in the JWKS). */
+  publicJwk: JsonObject;
+  /** The private key, encrypted at rest under GATEHOUSE_SECRET (opaque to the store). */
+  privateKeyEncrypted: string;
+  createdAt: number;
+  /** It signs from this time on; it is published (JWKS) from `createdAt`, before it signs. */
+  activatesAt: number;
+  /** When a newer key took over signing; null while current or pending. */
+  retiredAt: number | null;
+  /** When the last token it signed has expired: it leaves the JWKS and may be deleted. null until retired. */
+  expiresAt: number | null;
+}
+
+export interface KeyStore {
+  /** Every key, oldest first (by createdAt). */
+  list(): Promise<SigningKeyRecord[]>;
+  insert(key: SigningKeyRecord): Promise<void>;
+  /** Marks the key retired; returns false when there is no such key or it is already retired. */
+  retire(kid: string, retiredAt: number, expiresAt: number): Promise<boolean>;
+  /** Deletes retired keys whose expiresAt <= now; returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** A refresh-token family: one login's lineage of rotated refresh tokens. Its id is the tokens' `sid`. */
+export interface RefreshFamilyRecord {
+  id: string;
+  userId: string;
+  mode: 'token' | 'hybrid';
+  createdAt: number;
+  lastUsedAt: number;
+  /** Idle expiry: moved by each rotation, never past absoluteExpiresAt. */
+  expiresAt: number;
+  absoluteExpiresAt: number;
+  /** Set once; a revoked family never comes back. */
+  revokedAt: number | null;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface RefreshTokenRecord {
+  /** Public id part of the `id.secret` token. */
+  id: string;
+  familyId: string;
+  /** base64url SHA-256 of the token's secret. */
+  secretHash: string;
+  createdAt: number;
+  /** When it was rotated out (spent); null while live. */
+  usedAt: number | null;
+  /** The token that replaced it; null while live. */
+  successorId: string | null;
+}
+
+export type RotateResult =
+  /** The token was live: it is now spent and `successor` is stored. */
+  | { status: 'rotated'; family: RefreshFamilyRecord }
+  /** Already rotated to this same successor within the grace window: nothing was written. */
+  | { status: 'retry'; family: RefreshFamilyRecord }
+  /** Spent before the grace window, or rotated to a different successor: the whole family has just been revoked. */
+  | { status: 'reused'; family: RefreshFamilyRecord }
+  /** Unknown token, or a family that is revoked or expired at `now`. */
+  | { status: 'invalid' };
+
+export interface RefreshTokenStore {
+  /** Stores a new family with its first token. */
+  createFamily(family: RefreshFamilyRecord, token: RefreshTokenRecord): Promise<void>;
+  getToken(id: string): Promise<RefreshTokenRecord | null>;
+  getFamily(id: string): Promise<RefreshFamilyRecord | null>;
+  /**
+   * Atomic rotation (one transaction, or one Lua script): for a live token of a family still valid at
+   * `now`, mark it spent (`usedAt = now`, `successorId = successor.id`), insert `successor`, and move the
+   * family's `lastUsedAt` to now and its `expiresAt` to `familyExpiresAt` → `rotated`. For a token spent at
+   * most `graceMs` ago (`now - usedAt <= graceMs`) whose recorded successor is `successor.id` → `retry`,
+   * writing nothing. For any other spent token — spent earlier, or rotated to a different successor (a
+   * second presenter, not a retry of the same request) → revoke the family (`revokedAt = now`) → `reused`.
+   * The family check comes first, so once revoked every later call is `invalid`. Concurrent calls for one
+   * token yield exactly one `rotated`.
+   */
+  rotate(tokenId: string, successor: RefreshTokenRecord, now: number, graceMs: number, familyExpiresAt: number): Promise<RotateResult>;
+  /** The user's families neither revoked nor expired at `now`, newest first. */
+  listFamiliesByUser(userId: string, now: number): Promise<RefreshFamilyRecord[]>;
+  /** Revokes the family; false when unknown or already revoked. */
+  revokeFamily(id: string, now: number): Promise<boolean>;
+  /** Revokes every unrevoked family of the user except `exceptId`; returns the ids revoked. */
+  revokeFamiliesByUser(userId: string, now: number, exceptId?: string): Promise<string[]>;
+  /** Deletes families (and their tokens) whose absoluteExpiresAt or expiresAt <= now; returns how many families. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+/**
+ * A revocation that verifiers must honour until `expiresAt` (after which every token it covers has expired):
+ * `jti` denies one access token, `sid` every access token of a session or family, `user` every access token
+ * of the user issued before `revokedAt` (logout-all's cut-off).
+ */
+export interface RevocationRecord {
+  kind: 'jti' | 'sid' | 'user';
+  subject: string;
+  revokedAt: number;
+  expiresAt: number;
+}
+
+export interface RevocationStore {
+  /** Upsert by (kind, subject), keeping the later revokedAt and the later expiresAt. */
+  add(revocation: RevocationRecord): Promise<void>;
+  /** Every revocation with expiresAt > now. */
+  list(now: number): Promise<RevocationRecord[]>;
+  deleteExpired(now: number): Promise<number>;
+}
+
 export interface Store {
   /** Human-readable backend name, e.g. "memory" or "sqlite". */
   readonly kind: string;
   readonly users: UserStore;
   readonly sessions: SessionStore;
   readonly rateLimits: RateLimitStore;
+  readonly keys: KeyStore;
+  readonly refreshTokens: RefreshTokenStore;
+  readonly revocations: RevocationStore;
   /** Resolves when the backend is reachable; throws otherwise (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

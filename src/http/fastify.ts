@@ -1,7 +1,9 @@
 // Owns the Fastify adapter: mounts the HTTP core's routes in an encapsulated plugin, hands each handler the
-// raw body (the core decides what is JSON), and translates HttpRequest/HttpResponse. Nothing else.
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Gatehouse } from '../core/engine.js';
+// raw body (the core decides what is JSON), translates HttpRequest/HttpResponse, and offers `requireAuth`
+// for the embedding app's own routes. Nothing else.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Gatehouse, Principal } from '../core/engine.js';
+import { authenticate, requireRoles } from './authenticate.js';
 import { errorResponse } from './errors.js';
 import { corsHeaders, preflight, securityHeaders } from './headers.js';
 import { createRoutes } from './routes.js';
@@ -9,6 +11,13 @@ import type { HttpRequest, HttpResponse } from './types.js';
 
 export interface GatehouseFastifyOptions {
   gatehouse: Gatehouse;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `requireAuth`: who made the request. */
+    principal?: Principal;
+  }
 }
 
 export function toHttpRequest(request: FastifyRequest): HttpRequest {
@@ -28,7 +37,7 @@ export function sendHttpResponse(reply: FastifyReply, response: HttpResponse): F
   return response.body === undefined ? reply.send() : reply.send(response.body);
 }
 
-/** Mounts /auth/* on a Fastify instance. Errors inside these routes get the SPEC's error format. */
+/** Mounts the Gatehouse API on a Fastify instance. Errors inside these routes get the SPEC's error format. */
 export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = async (app, { gatehouse }) => {
   const { config } = gatehouse;
   const headers = securityHeaders(config);
@@ -37,9 +46,9 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.bodyLimitBytes }, (_request, body, done) => {
     done(null, body);
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Set before the handler runs, so a route may override one (the JWKS is cacheable).
+  app.addHook('onRequest', async (request, reply) => {
     reply.headers({ ...headers, ...corsHeaders(request.headers.origin, config) });
-    return payload;
   });
   app.setErrorHandler((error, request, reply) => {
     const { response, fault } = errorResponse(error);
@@ -47,7 +56,8 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
     return sendHttpResponse(reply, response);
   });
 
-  for (const route of createRoutes(gatehouse)) {
+  const onFault = (error: unknown) => app.log.error({ err: error }, 'request failed');
+  for (const route of createRoutes(gatehouse, onFault)) {
     app.route({
       method: route.method,
       url: route.path,
@@ -56,3 +66,20 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
   }
   app.options('/auth/*', async (request, reply) => sendHttpResponse(reply, preflight(toHttpRequest(request), config)));
 };
+
+/**
+ * A preHandler for the app's own routes: a session cookie (with CSRF for unsafe methods) or a bearer token,
+ * and one of `roles` if given. Sets `request.principal`; answers 401/403 in the SPEC's format otherwise.
+ */
+export function requireAuth(gatehouse: Gatehouse, options: { roles?: readonly string[] } = {}): preHandlerAsyncHookHandler {
+  return async (request, reply) => {
+    try {
+      const principal = await authenticate(gatehouse, toHttpRequest(request));
+      requireRoles(principal, options.roles);
+      request.principal = principal;
+    } catch (error) {
+      const { response } = errorResponse(error);
+      await sendHttpResponse(reply, response);
+    }
+  };
+}

@@ -1,10 +1,12 @@
-// Owns the HTTP API, written once: the route table of SPEC §2 for session mode, as framework-neutral
-// handlers from HttpRequest to HttpResponse. Adapters mount these routes; they add nothing of their own.
-import type { Gatehouse } from '../core/engine.js';
+// Owns the HTTP API, written once: the route table of SPEC §2 as framework-neutral handlers from
+// HttpRequest to HttpResponse. Handlers never throw: every failure becomes the SPEC's error response here,
+// so adapters only mount routes and translate.
+import type { Gatehouse, TokenPair } from '../core/engine.js';
 import { GatehouseError } from '../core/errors.js';
-import type { ValidSession } from '../core/sessions.js';
+import { authenticate, challenge } from './authenticate.js';
 import { clearedSessionCookies, cookieNames, readCookie, sessionCookies } from './cookies.js';
-import { readJsonObject, refuseNonJsonBody, requireAllowedOrigin, requireCsrf, stringField } from './guards.js';
+import { errorResponse } from './errors.js';
+import { readJsonObject, refuseNonJsonBody, requireAllowedOrigin, stringField } from './guards.js';
 import { empty, header, json, type HttpRequest, type HttpResponse } from './types.js';
 
 export interface Route {
@@ -13,143 +15,148 @@ export interface Route {
   handle(request: HttpRequest): Promise<HttpResponse>;
 }
 
-export function createRoutes(gatehouse: Gatehouse): Route[] {
+type Handler = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** The body of a token-mode login or refresh. */
+function tokenBody(pair: TokenPair): Record<string, unknown> {
+  return {
+    token_type: 'Bearer',
+    access_token: pair.accessToken,
+    expires_in: pair.expiresIn,
+    refresh_token: pair.refreshToken,
+    refresh_expires_in: pair.refreshExpiresIn,
+  };
+}
+
+export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => void = () => {}): Route[] {
   const { config } = gatehouse;
   const names = cookieNames(config);
+  const jwksMaxAge = Math.min(300, Math.floor(config.keyPublishLeadSeconds / 2));
 
-  function context(request: HttpRequest) {
-    return { ip: request.ip, userAgent: header(request, 'user-agent') ?? null };
-  }
+  const context = (request: HttpRequest) => ({ ip: request.ip, userAgent: header(request, 'user-agent') ?? null });
 
-  /** The cookie session of the request, CSRF-checked for unsafe methods; 401 without a valid one. */
-  async function authenticate(request: HttpRequest): Promise<ValidSession> {
-    const token = readCookie(request, names.session);
-    const session = token ? await gatehouse.validateSession(token) : null;
-    if (!session) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');
-    requireCsrf(request, gatehouse, session);
-    return session;
-  }
-
-  const routes: Route[] = [
-    {
-      method: 'GET',
-      path: '/healthz',
-      handle: async () => json(200, { status: 'ok' }),
-    },
-    {
-      method: 'GET',
-      path: '/readyz',
-      async handle() {
+  function route(method: Route['method'], path: string, handler: Handler): Route {
+    return {
+      method,
+      path,
+      async handle(request) {
         try {
-          await gatehouse.store.ping();
-        } catch {
-          throw new GatehouseError('unavailable', `The ${gatehouse.store.kind} store is unreachable.`, {
-            retryAfterSeconds: 1,
-          });
+          return await handler(request);
+        } catch (error) {
+          const { response, fault } = errorResponse(error);
+          if (fault) onFault(error);
+          const wwwAuthenticate = response.status === 401 ? challenge(request) : undefined;
+          if (wwwAuthenticate) response.headers['www-authenticate'] = wwwAuthenticate;
+          return response;
         }
-        return json(200, { status: 'ready' });
       },
-    },
-    {
-      method: 'POST',
-      path: '/auth/register',
-      async handle(request) {
-        requireAllowedOrigin(request, config);
-        const body = readJsonObject(request);
-        const user = await gatehouse.register(
-          { email: stringField(body, 'email'), password: stringField(body, 'password') },
-          context(request),
-        );
-        return json(201, { user });
-      },
-    },
-    {
-      method: 'POST',
-      path: '/auth/login',
-      async handle(request) {
-        requireAllowedOrigin(request, config);
-        const body = readJsonObject(request);
-        const mode = body['mode'] ?? 'session';
-        if (typeof mode !== 'string' || !(config.modes as readonly string[]).includes(mode)) {
-          throw new GatehouseError('invalid_request', `mode must be one of: ${config.modes.join(', ')}.`);
-        }
-        const credentials = { email: stringField(body, 'email'), password: stringField(body, 'password') };
-        const { user, session } = await gatehouse.login(credentials, context(request));
-        // The session the browser held before (if any) ends here: a login never keeps or adopts an old id.
-        const previous = readCookie(request, names.session);
-        const old = previous ? await gatehouse.validateSession(previous) : null;
-        if (old) await gatehouse.logout(old);
-        const maxAge = Math.floor((session.session.absoluteExpiresAt - session.session.createdAt) / 1000);
-        return json(
-          200,
-          { user, csrfToken: session.csrfToken, expiresAt: new Date(session.session.expiresAt).toISOString() },
-          { 'set-cookie': sessionCookies(config, session.token, session.csrfToken, maxAge) },
-        );
-      },
-    },
-    {
-      method: 'GET',
-      path: '/auth/me',
-      async handle(request) {
-        const { session } = await authenticate(request);
-        const user = await gatehouse.getUser(session.userId);
-        if (!user) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');
-        return json(200, {
-          user,
-          auth: { mode: 'session', sessionId: session.id, expiresAt: new Date(session.expiresAt).toISOString() },
-        });
-      },
-    },
-    {
-      method: 'GET',
-      path: '/auth/csrf',
-      async handle(request) {
-        const session = await authenticate(request);
-        return json(200, { csrfToken: gatehouse.csrfToken(session) });
-      },
-    },
-    {
-      method: 'POST',
-      path: '/auth/logout',
-      async handle(request) {
-        refuseNonJsonBody(request);
-        const session = await authenticate(request);
-        await gatehouse.logout(session);
-        return empty(204, { 'set-cookie': clearedSessionCookies(config) });
-      },
-    },
-    {
-      method: 'POST',
-      path: '/auth/logout-all',
-      async handle(request) {
-        refuseNonJsonBody(request);
-        const { session } = await authenticate(request);
-        await gatehouse.logoutAll(session.userId);
-        return empty(204, { 'set-cookie': clearedSessionCookies(config) });
-      },
-    },
-    {
-      method: 'GET',
-      path: '/auth/sessions',
-      async handle(request) {
-        const { session } = await authenticate(request);
-        return json(200, { sessions: await gatehouse.listSessions(session.userId, session.id) });
-      },
-    },
-    {
-      method: 'DELETE',
-      path: '/auth/sessions/:id',
-      async handle(request) {
-        refuseNonJsonBody(request);
-        const { session } = await authenticate(request);
-        const id = request.params['id'] ?? '';
-        // Someone else's session is "not found", never "forbidden": its existence is not disclosed.
-        if (!(await gatehouse.revokeSession(session.userId, id))) {
-          throw new GatehouseError('not_found', 'No such session.');
-        }
-        return empty(204, id === session.id ? { 'set-cookie': clearedSessionCookies(config) } : {});
-      },
-    },
+    };
+  }
+
+  return [
+    route('GET', '/healthz', async () => json(200, { status: 'ok' })),
+
+    route('GET', '/readyz', async () => {
+      try {
+        await gatehouse.store.ping();
+      } catch {
+        throw new GatehouseError('unavailable', `The ${gatehouse.store.kind} store is unreachable.`, { retryAfterSeconds: 1 });
+      }
+      return json(200, { status: 'ready' });
+    }),
+
+    route('GET', '/.well-known/jwks.json', async () =>
+      json(200, gatehouse.jwks(), { 'cache-control': `public, max-age=${jwksMaxAge}` }),
+    ),
+
+    route('POST', '/auth/register', async (request) => {
+      requireAllowedOrigin(request, config);
+      const body = readJsonObject(request);
+      const user = await gatehouse.register(
+        { email: stringField(body, 'email'), password: stringField(body, 'password') },
+        context(request),
+      );
+      return json(201, { user });
+    }),
+
+    route('POST', '/auth/login', async (request) => {
+      requireAllowedOrigin(request, config);
+      const body = readJsonObject(request);
+      const mode = body['mode'] ?? 'session';
+      if (typeof mode !== 'string' || !(config.modes as readonly string[]).includes(mode)) {
+        throw new GatehouseError('invalid_request', `mode must be one of: ${config.modes.join(', ')}.`);
+      }
+      const credentials = { email: stringField(body, 'email'), password: stringField(body, 'password') };
+      const result = await gatehouse.login(credentials, context(request), mode as 'session' | 'token');
+      if (result.mode === 'token') return json(200, { ...tokenBody(result.tokens), user: result.user });
+      const { session, user } = result;
+      // The session the browser held before (if any) ends here: a login never keeps or adopts an old id.
+      const previous = readCookie(request, names.session);
+      const old = previous ? await gatehouse.validateSession(previous) : null;
+      if (old) await gatehouse.logout(old);
+      const maxAge = Math.floor((session.session.absoluteExpiresAt - session.session.createdAt) / 1000);
+      return json(
+        200,
+        { user, csrfToken: session.csrfToken, expiresAt: new Date(session.session.expiresAt).toISOString() },
+        { 'set-cookie': sessionCookies(config, session.token, session.csrfToken, maxAge) },
+      );
+    }),
+
+    route('POST', '/auth/refresh', async (request) => {
+      const body = readJsonObject(request);
+      return json(200, tokenBody(await gatehouse.refresh(stringField(body, 'refresh_token'))));
+    }),
+
+    route('GET', '/auth/me', async (request) => {
+      const principal = await authenticate(gatehouse, request);
+      const user = await gatehouse.getUser(principal.userId);
+      if (!user) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');
+      return json(200, {
+        user,
+        auth: { mode: principal.mode, sessionId: principal.sessionId, expiresAt: new Date(principal.expiresAt).toISOString() },
+      });
+    }),
+
+    route('GET', '/auth/csrf', async (request) => {
+      const principal = await authenticate(gatehouse, request);
+      if (principal.mode !== 'session') throw new GatehouseError('invalid_request', 'CSRF tokens belong to cookie sessions.');
+      return json(200, { csrfToken: gatehouse.csrfToken(principal.session) });
+    }),
+
+    route('POST', '/auth/logout', async (request) => {
+      refuseNonJsonBody(request);
+      const principal = await authenticate(gatehouse, request);
+      await gatehouse.logout(principal);
+      return principal.mode === 'session' ? empty(204, { 'set-cookie': clearedSessionCookies(config) }) : empty(204);
+    }),
+
+    route('POST', '/auth/logout-all', async (request) => {
+      refuseNonJsonBody(request);
+      const principal = await authenticate(gatehouse, request);
+      await gatehouse.logoutAll(principal.userId);
+      return principal.mode === 'session' ? empty(204, { 'set-cookie': clearedSessionCookies(config) }) : empty(204);
+    }),
+
+    route('POST', '/auth/password', async (request) => {
+      const body = readJsonObject(request);
+      const principal = await authenticate(gatehouse, request);
+      await gatehouse.changePassword(principal, stringField(body, 'currentPassword'), stringField(body, 'newPassword'), context(request));
+      return empty(204);
+    }),
+
+    route('GET', '/auth/sessions', async (request) => {
+      const principal = await authenticate(gatehouse, request);
+      return json(200, { sessions: await gatehouse.listSessions(principal.userId, principal.sessionId) });
+    }),
+
+    route('DELETE', '/auth/sessions/:id', async (request) => {
+      refuseNonJsonBody(request);
+      const principal = await authenticate(gatehouse, request);
+      const id = request.params['id'] ?? '';
+      // Someone else's session is "not found", never "forbidden": its existence is not disclosed.
+      if (!(await gatehouse.revokeSession(principal.userId, id))) throw new GatehouseError('not_found', 'No such session.');
+      const own = id === principal.sessionId && principal.mode === 'session';
+      return empty(204, own ? { 'set-cookie': clearedSessionCookies(config) } : {});
+    }),
   ];
-  return routes;
 }

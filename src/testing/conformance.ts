@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { JsonObject, SessionRecord, Store, UserRecord } from '../core/store.js';
+import { describeTokenConformance } from './conformance-tokens.js';
 
 export interface ConformanceStoreHandle {
   store: Store;
@@ -270,6 +271,8 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Confo
         assert.equal((await store.rateLimits.hit('long', 10 * WINDOW, T0 + WINDOW)).count, 3);
       });
     });
+
+    describeTokenConformance({ store: () => store, createUser });
 
     describe('lifecycle', () => {
       it('has a kind', () => {

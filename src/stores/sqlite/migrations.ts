@@ -1,6 +1,5 @@
 // Owns the SQLite schema history: named, in-code Kysely migrations applied in key order on open.
-// Never edit a shipped migration; add a new one (refresh tokens, signing keys and revocations will
-// arrive as 0002+ migrations).
+// Never edit a shipped migration; add a new one.
 
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 
@@ -44,6 +43,63 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('rate_limits').execute();
       await db.schema.dropTable('sessions').execute();
       await db.schema.dropTable('users').execute();
+    },
+  },
+
+  '0002_tokens': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('signing_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('alg', 'text', (c) => c.notNull())
+        .addColumn('public_jwk', 'text', (c) => c.notNull()) // JSON object
+        .addColumn('private_key_encrypted', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('activates_at', 'integer', (c) => c.notNull())
+        .addColumn('retired_at', 'integer')
+        .addColumn('expires_at', 'integer')
+        .execute();
+
+      await db.schema
+        .createTable('refresh_families')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('mode', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('last_used_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addColumn('absolute_expires_at', 'integer', (c) => c.notNull())
+        .addColumn('revoked_at', 'integer')
+        .addColumn('user_agent', 'text')
+        .addColumn('ip', 'text')
+        .execute();
+      await db.schema.createIndex('refresh_families_user_id_idx').on('refresh_families').column('user_id').execute();
+
+      await db.schema
+        .createTable('refresh_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('family_id', 'text', (c) => c.notNull().references('refresh_families.id').onDelete('cascade'))
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('used_at', 'integer')
+        .addColumn('successor_id', 'text')
+        .execute();
+      await db.schema.createIndex('refresh_tokens_family_id_idx').on('refresh_tokens').column('family_id').execute();
+
+      await db.schema
+        .createTable('revocations')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('revocations_pk', ['kind', 'subject'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('revocations').execute();
+      await db.schema.dropTable('refresh_tokens').execute();
+      await db.schema.dropTable('refresh_families').execute();
+      await db.schema.dropTable('signing_keys').execute();
     },
   },
 };

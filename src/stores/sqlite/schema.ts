@@ -31,8 +31,53 @@ export interface RateLimitsTable {
   reset_at: number;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  alg: 'EdDSA';
+  /** JSON object (the public JWK). */
+  public_jwk: string;
+  private_key_encrypted: string;
+  created_at: number;
+  activates_at: number;
+  retired_at: number | null;
+  expires_at: number | null;
+}
+
+export interface RefreshFamiliesTable {
+  id: string;
+  user_id: string;
+  mode: 'token' | 'hybrid';
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  absolute_expires_at: number;
+  revoked_at: number | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  family_id: string;
+  secret_hash: string;
+  created_at: number;
+  used_at: number | null;
+  successor_id: string | null;
+}
+
+export interface RevocationsTable {
+  kind: 'jti' | 'sid' | 'user';
+  subject: string;
+  revoked_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   rate_limits: RateLimitsTable;
+  signing_keys: SigningKeysTable;
+  refresh_families: RefreshFamiliesTable;
+  refresh_tokens: RefreshTokensTable;
+  revocations: RevocationsTable;
 }

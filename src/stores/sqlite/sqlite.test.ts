@@ -1,5 +1,6 @@
 // Owns the SQLite store's tests: the shared conformance suite on a temp file, plus what only a real
-// database can show (durability across reopen, WAL, idempotent migrations, ON DELETE CASCADE).
+// database can show (durability across reopen, WAL, idempotent and upgrade migrations, foreign keys and
+// ON DELETE CASCADE).
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,9 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import type { SessionRecord, UserRecord } from '../../core/store.js';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import type {
+  RefreshFamilyRecord,
+  RefreshTokenRecord,
+  RevocationRecord,
+  SessionRecord,
+  SigningKeyRecord,
+  UserRecord,
+} from '../../core/store.js';
 import { runStoreConformance } from '../../testing/conformance.js';
 import { createSqliteStore } from './index.js';
+import { migrationProvider } from './migrations.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'gatehouse-sqlite-'));
 
@@ -27,6 +37,19 @@ const session: SessionRecord = {
   id: 'ses_1', secretHash: 'h', userId: user.id, createdAt: T0, lastActiveAt: T0, expiresAt: T0 + 1000,
   absoluteExpiresAt: T0 + 5000, userAgent: null, ip: '::1', data: { n: [1, { k: 'v' }] },
 };
+const key: SigningKeyRecord = {
+  kid: 'key_1', alg: 'EdDSA', publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'abc', kid: 'key_1' }, privateKeyEncrypted: 'enc',
+  createdAt: T0, activatesAt: T0 + 1000, retiredAt: null, expiresAt: null,
+};
+const family: RefreshFamilyRecord = {
+  id: 'fam_1', userId: user.id, mode: 'token', createdAt: T0, lastUsedAt: T0, expiresAt: T0 + 1000,
+  absoluteExpiresAt: T0 + 5000, revokedAt: null, userAgent: 'ua', ip: null,
+};
+const token: RefreshTokenRecord = {
+  id: 'rt_1', familyId: family.id, secretHash: 'h1', createdAt: T0, usedAt: null, successorId: null,
+};
+const successor: RefreshTokenRecord = { ...token, id: 'rt_2', secretHash: 'h2', createdAt: T0 + 10 };
+const revocation: RevocationRecord = { kind: 'user', subject: user.id, revokedAt: T0, expiresAt: T0 + 1000 };
 
 describe('sqlite store', () => {
   let dir: string;
@@ -55,6 +78,40 @@ describe('sqlite store', () => {
     await second.close();
   });
 
+  it('keeps signing keys, refresh families and tokens, and revocations across close and reopen', async () => {
+    const first = await createSqliteStore({ path: file });
+    await first.users.create(user);
+    await first.keys.insert(key);
+    await first.refreshTokens.createFamily(family, token);
+    assert.equal((await first.refreshTokens.rotate(token.id, successor, T0 + 10, 0, T0 + 1010)).status, 'rotated');
+    await first.revocations.add(revocation);
+    await first.close();
+
+    const second = await createSqliteStore({ path: file });
+    assert.deepEqual(await second.keys.list(), [key]);
+    assert.deepEqual(await second.refreshTokens.getFamily(family.id), { ...family, lastUsedAt: T0 + 10, expiresAt: T0 + 1010 });
+    assert.deepEqual(await second.refreshTokens.getToken(token.id), { ...token, usedAt: T0 + 10, successorId: successor.id });
+    assert.deepEqual(await second.refreshTokens.getToken(successor.id), successor);
+    assert.deepEqual(await second.revocations.list(T0), [revocation]);
+    await second.close();
+  });
+
+  it('upgrades a 0001-only database to the latest schema, keeping its data', async () => {
+    const old = join(dir, 'upgrade.db');
+    const raw = new BetterSqlite3(old);
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
+    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateTo('0001_initial');
+    assert.equal(error, undefined);
+    raw.prepare("INSERT INTO users VALUES ('usr_1', 'a@example.com', '$argon2id$x', '[\"admin\"]', ?, ?)").run(T0, T0);
+    await db.destroy();
+
+    const store = await createSqliteStore({ path: old });
+    assert.deepEqual(await store.users.findById(user.id), user);
+    await store.refreshTokens.createFamily(family, token);
+    assert.deepEqual(await store.refreshTokens.getFamily(family.id), family);
+    await store.close();
+  });
+
   it('uses WAL journal mode and enforces foreign keys', async () => {
     const store = await createSqliteStore({ path: file });
     await store.close();
@@ -75,7 +132,7 @@ describe('sqlite store', () => {
     const raw = new BetterSqlite3(file);
     try {
       const rows = raw.prepare('SELECT name FROM kysely_migration ORDER BY name').all();
-      assert.deepEqual(rows, [{ name: '0001_initial' }]);
+      assert.deepEqual(rows, [{ name: '0001_initial' }, { name: '0002_tokens' }]);
     } finally {
       raw.close();
     }
@@ -91,6 +148,28 @@ describe('sqlite store', () => {
     assert.equal(await store.sessions.countActive(T0), 0);
     await store.close();
     assert.equal(raw.open, false, 'close() closes a passed-in database');
+  });
+
+  it('deletes a user\'s refresh families and their tokens when the user row is deleted (cascade)', async () => {
+    const raw = new BetterSqlite3(join(dir, 'cascade-tokens.db'));
+    const store = await createSqliteStore({ database: raw });
+    await store.users.create(user);
+    await store.refreshTokens.createFamily(family, token);
+    assert.equal((await store.refreshTokens.rotate(token.id, successor, T0 + 10, 0, T0 + 1010)).status, 'rotated');
+    assert.equal(raw.prepare('DELETE FROM users WHERE id = ?').run(user.id).changes, 1);
+    assert.equal(await store.refreshTokens.getFamily(family.id), null);
+    assert.equal(await store.refreshTokens.getToken(token.id), null);
+    assert.equal(await store.refreshTokens.getToken(successor.id), null);
+    assert.equal((raw.prepare('SELECT count(*) AS n FROM refresh_tokens').get() as { n: number }).n, 0);
+    await store.close();
+  });
+
+  it('rejects a refresh family for an unknown user (foreign key), storing nothing', async () => {
+    const store = await createSqliteStore({ path: file });
+    await assert.rejects(store.refreshTokens.createFamily({ ...family, userId: 'usr_missing' }, token));
+    assert.equal(await store.refreshTokens.getFamily(family.id), null);
+    assert.equal(await store.refreshTokens.getToken(token.id), null);
+    await store.close();
   });
 
   it('works in memory', async () => {

@@ -1,0 +1,61 @@
+// Owns the revocation fast path: an in-memory view of every live revocation (denied access tokens by jti,
+// ended sessions/families by sid, per-user logout-all cut-offs), checked on every bearer request without
+// I/O. The store is the source of truth: the view is loaded from it at start and written through on revoke,
+// so a restart forgets nothing; entries leave when the tokens they cover have expired.
+import type { RevocationRecord, RevocationStore } from './store.js';
+
+export interface RevocationList {
+  /** Replaces the view with the store's live revocations. */
+  load(now: number): Promise<void>;
+  /** Writes the revocation to the store, then to the view. */
+  revoke(revocation: RevocationRecord): Promise<void>;
+  /** Applies a revocation already stored elsewhere (another instance, the feed) to the view only. */
+  apply(revocation: RevocationRecord): void;
+  /** True when an access token with these claims must be refused. `iat` in seconds. */
+  isRevoked(token: { jti: string; sid: string; sub: string; iat: number }, now: number): boolean;
+  /** Drops entries whose tokens have all expired. */
+  prune(now: number): void;
+  readonly size: number;
+}
+
+export function createRevocationList(store: RevocationStore): RevocationList {
+  const views = { jti: new Map<string, RevocationRecord>(), sid: new Map<string, RevocationRecord>(), user: new Map<string, RevocationRecord>() };
+
+  function apply(r: RevocationRecord): void {
+    const existing = views[r.kind].get(r.subject);
+    views[r.kind].set(r.subject, existing ? { ...r, revokedAt: Math.max(r.revokedAt, existing.revokedAt), expiresAt: Math.max(r.expiresAt, existing.expiresAt) } : r);
+  }
+
+  function live(view: Map<string, RevocationRecord>, subject: string, now: number): RevocationRecord | undefined {
+    const entry = view.get(subject);
+    return entry && entry.expiresAt > now ? entry : undefined;
+  }
+
+  return {
+    async load(now) {
+      const records = await store.list(now);
+      for (const view of Object.values(views)) view.clear();
+      for (const record of records) apply(record);
+    },
+    async revoke(revocation) {
+      await store.add(revocation);
+      apply(revocation);
+    },
+    apply,
+    isRevoked({ jti, sid, sub, iat }, now) {
+      if (live(views.jti, jti, now) || live(views.sid, sid, now)) return true;
+      const cutoff = live(views.user, sub, now);
+      // iat has one-second resolution: tokens from the cut-off's own second are not refused here (a login
+      // right after logout-all must work); logout-all also revokes every sid it ended, which covers them.
+      return cutoff !== undefined && iat < Math.floor(cutoff.revokedAt / 1000);
+    },
+    prune(now) {
+      for (const view of Object.values(views)) {
+        for (const [subject, entry] of view) if (entry.expiresAt <= now) view.delete(subject);
+      }
+    },
+    get size() {
+      return views.jti.size + views.sid.size + views.user.size;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// Owns token mode's access side: minting access tokens with the current signing key, and authenticating a
+// bearer token — signature and claims (access-tokens.ts), then revocation on the in-memory fast path.
+import { issueAccessToken, verifyAccessToken, type AccessClaims } from './access-tokens.js';
+import type { GatehouseConfig } from './config.js';
+import type { RandomBytes } from './credentials.js';
+import type { KeyRing } from './keys.js';
+import type { RevocationList } from './revocation.js';
+
+export interface TokenService {
+  issue(subject: { userId: string; roles: readonly string[] }, sessionId: string, now: number, ttlSeconds?: number): Promise<{ token: string; claims: AccessClaims }>;
+  /** The claims of a genuine, current, unrevoked access token; null otherwise. */
+  authenticate(token: string, now: number): Promise<AccessClaims | null>;
+  /** Signature and claims only, without the revocation check. */
+  verify(token: string, now: number): Promise<AccessClaims | null>;
+}
+
+export function createTokenService(deps: {
+  config: Readonly<GatehouseConfig>;
+  ring: KeyRing;
+  revocations: RevocationList;
+  random: RandomBytes;
+}): TokenService {
+  const { config, ring, revocations, random } = deps;
+
+  const verify = (token: string, now: number) =>
+    verifyAccessToken(token, {
+      issuer: config.issuer,
+      audience: config.audience,
+      now,
+      maxTtlSeconds: config.accessTtlSeconds,
+      keyFor: (kid, issuedAtMs) => ring.verificationKey(kid, issuedAtMs, now),
+    });
+
+  return {
+    issue(subject, sessionId, now, ttlSeconds = config.accessTtlSeconds) {
+      return issueAccessToken({
+        issuer: config.issuer,
+        audience: config.audience,
+        subject: subject.userId,
+        sessionId,
+        roles: subject.roles,
+        jti: Buffer.from(random(16)).toString('base64url'),
+        now,
+        ttlSeconds: Math.min(ttlSeconds, config.accessTtlSeconds),
+        key: ring.signingKey(now),
+      });
+    },
+    verify,
+    async authenticate(token, now) {
+      const claims = await verify(token, now);
+      return claims && !revocations.isRevoked(claims, now) ? claims : null;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// Owns who a request is: one documented rule for the credential it carries, and the checks that go with it.
+// Rule: a request with an Authorization header is judged by that header alone (cookies are ignored, so a
+// request never mixes two identities); otherwise the session cookie is used, with the CSRF check for
+// unsafe methods. Roles are checked here too.
+import type { Gatehouse, Principal } from '../core/engine.js';
+import { GatehouseError } from '../core/errors.js';
+import { cookieNames, readCookie } from './cookies.js';
+import { requireCsrf } from './guards.js';
+import { header, type HttpRequest } from './types.js';
+
+const BEARER = /^bearer +([A-Za-z0-9_.~+/-]+=*) *$/i;
+
+export const UNAUTHENTICATED_MESSAGE = 'Not signed in, or the credential is invalid, expired or revoked.';
+
+/** The bearer token of the request, null when it has none, or a thrown 401 for a malformed header. */
+export function bearerToken(request: HttpRequest): string | null {
+  const authorization = header(request, 'authorization');
+  if (authorization === undefined) return null;
+  const match = BEARER.exec(authorization);
+  if (!match) throw new GatehouseError('unauthenticated', 'The Authorization header must be "Bearer <token>".');
+  return match[1] as string;
+}
+
+export async function authenticate(gatehouse: Gatehouse, request: HttpRequest): Promise<Principal> {
+  const token = bearerToken(request);
+  if (token !== null) {
+    const principal = await gatehouse.authenticateBearer(token);
+    if (!principal) throw new GatehouseError('unauthenticated', UNAUTHENTICATED_MESSAGE);
+    return principal;
+  }
+  const cookie = readCookie(request, cookieNames(gatehouse.config).session);
+  const principal = cookie ? await gatehouse.authenticateSession(cookie) : null;
+  if (!principal || principal.mode !== 'session') throw new GatehouseError('unauthenticated', UNAUTHENTICATED_MESSAGE);
+  requireCsrf(request, gatehouse, principal.session);
+  return principal;
+}
+
+/** Throws `forbidden` unless the principal holds at least one of `roles` (no roles: anyone signed in). */
+export function requireRoles(principal: Principal, roles: readonly string[] = []): void {
+  if (roles.length > 0 && !roles.some((role) => principal.roles.includes(role))) {
+    throw new GatehouseError('forbidden', 'You do not have the role this needs.');
+  }
+}
+
+/** RFC 6750 challenge for a 401: on requests that tried a bearer token, or carried no credential at all. */
+export function challenge(request: HttpRequest): string | undefined {
+  if (header(request, 'authorization') !== undefined) return 'Bearer realm="gatehouse", error="invalid_token"';
+  return header(request, 'cookie') === undefined ? 'Bearer realm="gatehouse"' : undefined;
+}

@@ -1,0 +1,28 @@
+// Owns GATEHOUSE_SECRET for the standalone server: the configured value, or one generated on first start
+// into the data directory (readable by its owner only) and read back on every later start.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GatehouseConfig } from './core/config.js';
+
+export const SECRET_FILE = 'gatehouse.secret';
+
+export function loadOrCreateSecret(config: Readonly<GatehouseConfig>): string {
+  if (config.secret) return config.secret;
+  const path = join(config.dataDir, SECRET_FILE);
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  try {
+    writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch (error) {
+    // Another process created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(path, 'utf8').trim();
+    throw error;
+  }
+}
