@@ -1,7 +1,19 @@
 // Owns the public entry point `gatehouse`: the engine, its configuration, errors, store contracts, and the
 // standalone server. Everything not re-exported here (or from another subpath in package.json) is internal.
 export { createGatehouse } from './core/engine.js';
-export type { Clock, Gatehouse, GatehouseDeps, PublicUser, SessionSummary } from './core/engine.js';
+export type {
+  Clock,
+  Gatehouse,
+  GatehouseDeps,
+  LoginResult,
+  Principal,
+  PublicUser,
+  SessionLogin,
+  SessionSummary,
+  TokenPair,
+} from './core/engine.js';
+export type { AccessClaims } from './core/access-tokens.js';
+export type { PublicJwk } from './core/keys.js';
 export { ConfigError, DEFAULTS, resolveConfig } from './core/config.js';
 export type { ConfigSources, GatehouseConfig, GatehouseOptions, LoginMode } from './core/config.js';
 export { ERROR_CODES, ERROR_STATUS, GatehouseError, isGatehouseError } from './core/errors.js';

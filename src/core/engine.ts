@@ -98,7 +98,7 @@ export interface Gatehouse {
   checkCsrf(session: ValidSession, presented: string): boolean;
   getUser(userId: string): Promise<PublicUser | null>;
   /** Ends what the principal authenticated with: the session, or the access token and its family. */
-  logout(principal: Principal | ValidSession): Promise<void>;
+  logout(principal: Principal): Promise<void>;
   /** Ends every session and family of the user, access tokens included. */
   logoutAll(userId: string): Promise<void>;
   listSessions(userId: string, currentSessionId: string | null): Promise<SessionSummary[]>;
@@ -233,9 +233,9 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
 
     async logout(principal) {
       const now = clock();
-      if ('secret' in principal || principal.mode === 'session') {
-        const session = 'secret' in principal ? principal.session : principal.session.session;
-        if (await sessions.revoke(session.id)) audit({ type: 'logout', userId: session.userId, sessionId: session.id });
+      if (principal.mode === 'session') {
+        const { userId, sessionId } = principal;
+        if (await sessions.revoke(sessionId)) audit({ type: 'logout', userId, sessionId });
         return;
       }
       const { claims } = principal;

@@ -92,7 +92,7 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
       const { session, user } = result;
       // The session the browser held before (if any) ends here: a login never keeps or adopts an old id.
       const previous = readCookie(request, names.session);
-      const old = previous ? await gatehouse.validateSession(previous) : null;
+      const old = previous ? await gatehouse.authenticateSession(previous) : null;
       if (old) await gatehouse.logout(old);
       const maxAge = Math.floor((session.session.absoluteExpiresAt - session.session.createdAt) / 1000);
       return json(
