@@ -7,11 +7,23 @@ import type { GatehouseConfig } from './core/config.js';
 
 export const SECRET_FILE = 'gatehouse.secret';
 
+/** The minimum GATEHOUSE_SECRET length, which the generated file must meet too. */
+const MIN_SECRET_LENGTH = 32;
+
+/** The secret in the file; an empty or truncated file (a crash while it was written) is refused, never used. */
+function readSecretFile(path: string): string {
+  const secret = readFileSync(path, 'utf8').trim();
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new Error(`${path} is empty or shorter than ${MIN_SECRET_LENGTH} characters; restore it, or set GATEHOUSE_SECRET.`);
+  }
+  return secret;
+}
+
 export function loadOrCreateSecret(config: Readonly<GatehouseConfig>): string {
   if (config.secret) return config.secret;
   const path = join(config.dataDir, SECRET_FILE);
   try {
-    return readFileSync(path, 'utf8').trim();
+    return readSecretFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -22,7 +34,7 @@ export function loadOrCreateSecret(config: Readonly<GatehouseConfig>): string {
     return secret;
   } catch (error) {
     // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(path, 'utf8').trim();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readSecretFile(path);
     throw error;
   }
 }

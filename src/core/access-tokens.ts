@@ -2,7 +2,9 @@
 // iat, exp, jti, sid, roles), and verifying them against every known JWT attack (RFC 8725): pinned
 // algorithms, keys only from our own ring by kid, header-supplied keys refused, size bound, strict claim types.
 import { SignJWT, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
-import type { KeyObject } from 'node:crypto';
+import type { KeyObject, webcrypto } from 'node:crypto';
+
+type CryptoKey = webcrypto.CryptoKey;
 import { CLOCK_TOLERANCE_SECONDS } from './keys.js';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -60,8 +62,8 @@ export interface VerifyOptions {
   now: number;
   /** The longest lifetime a genuine token can have, in seconds. */
   maxTtlSeconds: number;
-  /** Our key for this kid, given the token's iat in ms; null when unknown or no longer trusted. */
-  keyFor(kid: string, issuedAtMs: number): KeyObject | null;
+  /** Our key for this kid, given the token's iat in ms; null (or a throw) when unknown or no longer trusted. */
+  keyFor(kid: string, issuedAtMs: number): KeyObject | CryptoKey | null | Promise<KeyObject | CryptoKey | null>;
 }
 
 /** The token's claims when it is genuine and current; null for anything else (never throws for bad input). */
@@ -72,9 +74,9 @@ export async function verifyAccessToken(token: string, options: VerifyOptions): 
     if (FORBIDDEN_HEADERS.some((name) => name in header) || typeof header.kid !== 'string') return null;
     const { payload } = await jwtVerify(
       token,
-      (protectedHeader, jws) => {
+      async (protectedHeader, jws) => {
         const iat = readIat(jws.payload);
-        const key = typeof protectedHeader.kid === 'string' && iat !== null ? options.keyFor(protectedHeader.kid, iat * 1000) : null;
+        const key = typeof protectedHeader.kid === 'string' && iat !== null ? await options.keyFor(protectedHeader.kid, iat * 1000) : null;
         if (!key) throw new joseErrors.JWKSNoMatchingKey();
         return key;
       },

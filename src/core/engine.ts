@@ -7,7 +7,7 @@ import type { AuditSink } from './audit.js';
 import { resolveConfig, type GatehouseConfig, type GatehouseOptions, type LoginMode } from './config.js';
 import { csrfMatches, csrfTokenFor, defaultRandom, type RandomBytes } from './credentials.js';
 import { GatehouseError } from './errors.js';
-import { createKeyRing, type KeyRing, type PublicJwk } from './keys.js';
+import { CLOCK_TOLERANCE_SECONDS, createKeyRing, type KeyRing, type PublicJwk } from './keys.js';
 import { boundHasher, createArgon2Hasher, type PasswordHasher } from './password.js';
 import { consumeAttempt } from './rate-limit.js';
 import { createRefreshService } from './refresh.js';
@@ -132,7 +132,8 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const revocations = createRevocationList(store.revocations);
   const tokens = createTokenService({ config, ring: keys, revocations, random });
   const refreshTokens = createRefreshService({ store, config, random, successorKey: box.subKey('refresh-successor v1') });
-  const accessTtlMs = config.accessTtlSeconds * 1000;
+  // An access token still verifies for the clock tolerance past its exp, so a revocation covering it must last as long.
+  const accessTtlMs = (config.accessTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
   const refreshRule = { name: 'refresh-family', limit: config.refreshFamilyLimit, windowMs: config.rateLimitWindowSeconds * 1000 };
 
   await keys.maintain(clock());

@@ -9,6 +9,8 @@ export interface RevocationList {
   load(now: number): Promise<void>;
   /** Writes the revocation to the store, then to the view. */
   revoke(revocation: RevocationRecord): Promise<void>;
+  /** Replaces the view with `revocations` (a snapshot from elsewhere, e.g. the feed). */
+  reset(revocations: readonly RevocationRecord[]): void;
   /** Applies a revocation already stored elsewhere (another instance, the feed) to the view only. */
   apply(revocation: RevocationRecord): void;
   /** True when an access token with these claims must be refused. `iat` in seconds. */
@@ -31,12 +33,16 @@ export function createRevocationList(store: RevocationStore): RevocationList {
     return entry && entry.expiresAt > now ? entry : undefined;
   }
 
+  function reset(records: readonly RevocationRecord[]): void {
+    for (const view of Object.values(views)) view.clear();
+    for (const record of records) apply(record);
+  }
+
   return {
     async load(now) {
-      const records = await store.list(now);
-      for (const view of Object.values(views)) view.clear();
-      for (const record of records) apply(record);
+      reset(await store.list(now));
     },
+    reset,
     async revoke(revocation) {
       await store.add(revocation);
       apply(revocation);

@@ -3,7 +3,7 @@
 // for the embedding app's own routes. Nothing else.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Gatehouse, Principal } from '../core/engine.js';
-import { authenticate, requireRoles } from './authenticate.js';
+import { authenticate, challenge, requireRoles } from './authenticate.js';
 import { errorResponse } from './errors.js';
 import { corsHeaders, preflight, securityHeaders } from './headers.js';
 import { createRoutes } from './routes.js';
@@ -78,7 +78,11 @@ export function requireAuth(gatehouse: Gatehouse, options: { roles?: readonly st
       requireRoles(principal, options.roles);
       request.principal = principal;
     } catch (error) {
-      const { response } = errorResponse(error);
+      const { response, fault } = errorResponse(error);
+      if (fault) request.log.error({ err: error }, 'request failed');
+      // The RFC 6750 challenge the Gatehouse routes send on a 401, on the app's protected routes too.
+      const wwwAuthenticate = response.status === 401 ? challenge(toHttpRequest(request)) : undefined;
+      if (wwwAuthenticate) response.headers['www-authenticate'] = wwwAuthenticate;
       await sendHttpResponse(reply, response);
     }
   };
