@@ -121,7 +121,8 @@ async function main(args: readonly string[]): Promise<number> {
       process.stderr.write(`gatehouse: ${error.message}\n\n${help()}`);
       return 2;
     }
-    process.stderr.write(`gatehouse: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(command === 'serve' ? `gatehouse: could not start: ${message}\n` : `gatehouse: ${message}\n`);
     return 1;
   }
 }

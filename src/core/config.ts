@@ -222,7 +222,8 @@ const SPECS: { [K in keyof GatehouseConfig]: { env: string; parse: Parser<Gateho
   refreshGraceSeconds: { env: 'GATEHOUSE_REFRESH_GRACE', parse: duration(0, MINUTE) },
   refreshFamilyLimit: { env: 'GATEHOUSE_REFRESH_FAMILY_LIMIT', parse: integer(1, 1_000_000) },
   keyRotationIntervalSeconds: { env: 'GATEHOUSE_KEY_ROTATION_INTERVAL', parse: duration(HOUR, 365 * DAY) },
-  keyPublishLeadSeconds: { env: 'GATEHOUSE_KEY_PUBLISH_LEAD', parse: duration(MINUTE, DAY) },
+  // At least 3 min: a running server re-reads keys every minute and the JWKS is cached for half the lead.
+  keyPublishLeadSeconds: { env: 'GATEHOUSE_KEY_PUBLISH_LEAD', parse: duration(3 * MINUTE, DAY) },
   sessionIdleTtlSeconds: { env: 'GATEHOUSE_SESSION_IDLE_TTL', parse: duration(MINUTE, 365 * DAY) },
   sessionAbsoluteTtlSeconds: { env: 'GATEHOUSE_SESSION_ABSOLUTE_TTL', parse: duration(MINUTE, 365 * DAY) },
   modes: {

@@ -45,7 +45,8 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
         } catch (error) {
           const { response, fault } = errorResponse(error);
           if (fault) onFault(error);
-          const wwwAuthenticate = response.status === 401 ? challenge(request) : undefined;
+          const unauthenticated = error instanceof GatehouseError && error.code === 'unauthenticated';
+          const wwwAuthenticate = unauthenticated ? challenge(request) : undefined;
           if (wwwAuthenticate) response.headers['www-authenticate'] = wwwAuthenticate;
           return response;
         }

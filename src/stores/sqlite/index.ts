@@ -1,7 +1,7 @@
 // Owns the SQLite store: opening the file (pragmas, migrations) and the Kysely queries behind each store
 // contract. Single-node deployments only. Every query is parameterized; no data is ever spliced into SQL.
 
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
@@ -43,6 +43,8 @@ function openDatabase(options: SqliteStoreOptions): BetterSqlite3.Database {
   const { path } = options;
   if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) {
     mkdirSync(dirname(path), { recursive: true });
+    // Password hashes and sealed keys live here: readable by the owner only (WAL and SHM files follow it).
+    closeSync(openSync(path, 'a', 0o600));
   }
   return new BetterSqlite3(path);
 }
