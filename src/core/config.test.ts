@@ -23,7 +23,7 @@ describe('resolveConfig defaults', () => {
     assert.equal(config.port, 3000);
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.insecureCookies, false);
-    assert.deepEqual(config.modes, ['session', 'token']);
+    assert.deepEqual(config.modes, ['session', 'token', 'hybrid']);
   });
 
   it('derives databaseUrl from dataDir', () => {
@@ -43,7 +43,7 @@ describe('resolveConfig defaults', () => {
     assert.throws(() => (config.modes as LoginMode[]).push('token'), TypeError);
     assert.throws(() => (config.allowedOrigins as string[]).push('https://evil.example'), TypeError);
     assert.equal(config.port, 3000);
-    assert.deepEqual(resolveConfig().modes, ['session', 'token']);
+    assert.deepEqual(resolveConfig().modes, ['session', 'token', 'hybrid']);
   });
 });
 

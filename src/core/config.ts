@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 
 export type LoginMode = 'session' | 'token' | 'hybrid';
 /** Modes this version implements; the others are refused at start-up with a clear message. */
-export const IMPLEMENTED_MODES: readonly LoginMode[] = ['session', 'token'];
+export const IMPLEMENTED_MODES: readonly LoginMode[] = ['session', 'token', 'hybrid'];
 
 export interface GatehouseConfig {
   port: number;
@@ -26,6 +26,10 @@ export interface GatehouseConfig {
   refreshGraceSeconds: number;
   /** Refreshes allowed per token family per rate-limit window. */
   refreshFamilyLimit: number;
+  /** Lifetime of a token exchanged from a cookie session (POST /auth/token); at most 5 minutes. */
+  exchangeTtlSeconds: number;
+  /** When set, the revocation feed (GET /auth/revocations) requires `Authorization: Bearer <this>`. */
+  revocationFeedToken: string | null;
   /** A new signing key is scheduled this often. */
   keyRotationIntervalSeconds: number;
   /** A new key is published in the JWKS this long before it signs (longer than any JWKS cache). */
@@ -75,11 +79,13 @@ export const DEFAULTS: Readonly<GatehouseConfig> = Object.freeze<GatehouseConfig
   refreshAbsoluteTtlSeconds: 90 * DAY,
   refreshGraceSeconds: 5,
   refreshFamilyLimit: 100,
+  exchangeTtlSeconds: 5 * MINUTE,
+  revocationFeedToken: null,
   keyRotationIntervalSeconds: 30 * DAY,
   keyPublishLeadSeconds: 10 * MINUTE,
   sessionIdleTtlSeconds: DAY,
   sessionAbsoluteTtlSeconds: 30 * DAY,
-  modes: ['session', 'token'],
+  modes: ['session', 'token', 'hybrid'],
   allowedOrigins: [],
   insecureCookies: false,
   trustProxy: [],
@@ -221,6 +227,11 @@ const SPECS: { [K in keyof GatehouseConfig]: { env: string; parse: Parser<Gateho
   refreshAbsoluteTtlSeconds: { env: 'GATEHOUSE_REFRESH_ABSOLUTE_TTL', parse: duration(MINUTE, 3 * 365 * DAY) },
   refreshGraceSeconds: { env: 'GATEHOUSE_REFRESH_GRACE', parse: duration(0, MINUTE) },
   refreshFamilyLimit: { env: 'GATEHOUSE_REFRESH_FAMILY_LIMIT', parse: integer(1, 1_000_000) },
+  exchangeTtlSeconds: { env: 'GATEHOUSE_EXCHANGE_TTL', parse: duration(10, 5 * MINUTE) },
+  revocationFeedToken: {
+    env: 'GATEHOUSE_REVOCATION_FEED_TOKEN',
+    parse: text({ nullable: true, check: (v) => (v.length < 32 ? 'must be at least 32 characters' : undefined) }),
+  },
   keyRotationIntervalSeconds: { env: 'GATEHOUSE_KEY_ROTATION_INTERVAL', parse: duration(HOUR, 365 * DAY) },
   // At least 3 min: a running server re-reads keys every minute and the JWKS is cached for half the lead.
   keyPublishLeadSeconds: { env: 'GATEHOUSE_KEY_PUBLISH_LEAD', parse: duration(3 * MINUTE, DAY) },
@@ -232,9 +243,7 @@ const SPECS: { [K in keyof GatehouseConfig]: { env: string; parse: Parser<Gateho
       const parsed = list<LoginMode>((m) =>
         IMPLEMENTED_MODES.includes(m as LoginMode)
           ? undefined
-          : m === 'hybrid'
-            ? 'is not implemented by this version yet'
-            : `is not a mode (${IMPLEMENTED_MODES.join(', ')})`,
+          : `is not a mode (${IMPLEMENTED_MODES.join(', ')})`,
       )(input);
       return parsed.ok && parsed.value.length === 0 ? bad('must name at least one mode') : parsed;
     },
@@ -354,7 +363,7 @@ export function resolveConfig(sources: ConfigSources = {}): Readonly<GatehouseCo
 }
 
 function redactInput(key: keyof GatehouseConfig, input: unknown): unknown {
-  return key === 'secret' ? '[redacted]' : input;
+  return key === 'secret' || key === 'revocationFeedToken' ? '[redacted]' : input;
 }
 
 function deepFreeze<T>(value: T): Readonly<T> {

@@ -5,7 +5,8 @@ import type { AccessClaims } from './access-tokens.js';
 import { createAccounts, publicUser, type PublicUser } from './accounts.js';
 import type { AuditSink } from './audit.js';
 import { resolveConfig, type GatehouseConfig, type GatehouseOptions, type LoginMode } from './config.js';
-import { csrfMatches, csrfTokenFor, defaultRandom, type RandomBytes } from './credentials.js';
+import { createHmac } from 'node:crypto';
+import { csrfMatches, csrfTokenFor, defaultRandom, safeEqual, type RandomBytes } from './credentials.js';
 import { GatehouseError } from './errors.js';
 import { CLOCK_TOLERANCE_SECONDS, createKeyRing, type KeyRing, type PublicJwk } from './keys.js';
 import { boundHasher, createArgon2Hasher, type PasswordHasher } from './password.js';
@@ -24,7 +25,7 @@ export type Clock = () => number;
 /** Who is making a request, however they proved it. */
 export type Principal =
   | { mode: 'session'; userId: string; sessionId: string; roles: string[]; expiresAt: number; session: ValidSession }
-  | { mode: 'token'; userId: string; sessionId: string; roles: string[]; expiresAt: number; claims: AccessClaims };
+  | { mode: 'token' | 'hybrid'; userId: string; sessionId: string; roles: string[]; expiresAt: number; claims: AccessClaims };
 
 export interface TokenPair {
   accessToken: string;
@@ -43,7 +44,11 @@ export interface SessionLogin {
   session: NewSession;
 }
 
-export type LoginResult = SessionLogin | { mode: 'token'; user: PublicUser; tokens: TokenPair };
+export type LoginResult =
+  | SessionLogin
+  | { mode: 'token'; user: PublicUser; tokens: TokenPair }
+  /** Hybrid: the same tokens, for HttpOnly cookies, plus the CSRF token bound to the family. */
+  | { mode: 'hybrid'; user: PublicUser; tokens: TokenPair; csrfToken: string };
 
 export interface SessionSummary {
   id: string;
@@ -90,6 +95,20 @@ export interface Gatehouse {
   authenticateSession(token: string): Promise<Principal | null>;
   /** A bearer access token: signature, claims and revocation; null when any fails. */
   authenticateBearer(token: string): Promise<Principal | null>;
+  /** The same checks for an access token carried in the hybrid cookie (the principal's mode is `hybrid`). */
+  authenticateAccessCookie(token: string): Promise<Principal | null>;
+  /** The CSRF token bound to a token family (hybrid mode). */
+  familyCsrfToken(familyId: string): string;
+  checkFamilyCsrf(familyId: string, presented: string): boolean;
+  /** The family of a genuine refresh token, or null. */
+  familyOfRefreshToken(refreshToken: string): Promise<string | null>;
+  /** Revokes a family and denies its access tokens (hybrid logout from the refresh cookie alone). */
+  endFamily(familyId: string): Promise<void>;
+  /**
+   * A short-lived access token (≤ `exchangeTtlSeconds`, never past the session's expiry) carrying the cookie
+   * session's id as `sid`, for calling other services; it is revoked with its session.
+   */
+  exchange(principal: Principal): Promise<{ accessToken: string; expiresIn: number }>;
   /** Verifies an access token for an embedding service: claims, or null (revocation included). */
   verifyAccessToken(token: string): Promise<AccessClaims | null>;
   /** Rotates a refresh token. Throws `unauthenticated`, `refresh_token_reused` or `rate_limited`. */
@@ -133,6 +152,7 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const tokens = createTokenService({ config, ring: keys, revocations, random });
   const refreshTokens = createRefreshService({ store, config, random, successorKey: box.subKey('refresh-successor v1') });
   // An access token still verifies for the clock tolerance past its exp, so a revocation covering it must last as long.
+  const csrfKey = box.subKey('family-csrf v1');
   const accessTtlMs = (config.accessTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
   const refreshRule = { name: 'refresh-family', limit: config.refreshFamilyLimit, windowMs: config.rateLimitWindowSeconds * 1000 };
 
@@ -154,6 +174,12 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
       refreshExpiresIn: Math.max(0, Math.floor((familyExpiresAt - now) / 1000)),
       sessionId: familyId,
     };
+  }
+
+  async function tokenPrincipal(token: string, mode: 'token' | 'hybrid'): Promise<Principal | null> {
+    const claims = await tokens.authenticate(token, clock());
+    if (!claims) return null;
+    return { mode, userId: claims.sub, sessionId: claims.sid, roles: claims.roles, expiresAt: claims.exp * 1000, claims };
   }
 
   /** Denies every access token of these sessions/families until the last one has expired. */
@@ -181,9 +207,11 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
         audit({ type: 'login.succeeded', userId: user.id, sessionId: session.session.id, mode, ip: context.ip });
         return { mode, user: publicUser(user), session };
       }
-      const issued = await refreshTokens.start(user.id, 'token', context, now);
-      audit({ type: 'login.succeeded', userId: user.id, sessionId: issued.family.id, mode: 'token', ip: context.ip });
-      return { mode: 'token', user: publicUser(user), tokens: await tokenPair(user, issued.family.id, issued.family.expiresAt, issued.token, now) };
+      const issued = await refreshTokens.start(user.id, mode, context, now);
+      audit({ type: 'login.succeeded', userId: user.id, sessionId: issued.family.id, mode, ip: context.ip });
+      const tokens = await tokenPair(user, issued.family.id, issued.family.expiresAt, issued.token, now);
+      if (mode === 'hybrid') return { mode, user: publicUser(user), tokens, csrfToken: gatehouse.familyCsrfToken(issued.family.id) };
+      return { mode, user: publicUser(user), tokens };
     }) as Gatehouse['login'],
 
     validateSession: (token) => sessions.validate(token, clock()),
@@ -197,10 +225,31 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
       return { mode: 'session', userId: user.id, sessionId: session.id, roles: user.roles, expiresAt: session.expiresAt, session: valid };
     },
 
-    async authenticateBearer(token) {
-      const claims = await tokens.authenticate(token, clock());
-      if (!claims) return null;
-      return { mode: 'token', userId: claims.sub, sessionId: claims.sid, roles: claims.roles, expiresAt: claims.exp * 1000, claims };
+    authenticateBearer: (token) => tokenPrincipal(token, 'token'),
+    authenticateAccessCookie: (token) => tokenPrincipal(token, 'hybrid'),
+
+    familyCsrfToken: (familyId) => createHmac('sha256', csrfKey).update(familyId).digest('base64url'),
+    checkFamilyCsrf: (familyId, presented) => safeEqual(gatehouse.familyCsrfToken(familyId), presented),
+    familyOfRefreshToken: (refreshToken) => refreshTokens.familyOf(refreshToken),
+
+    async endFamily(familyId) {
+      const now = clock();
+      const family = await store.refreshTokens.getFamily(familyId);
+      await store.refreshTokens.revokeFamily(familyId, now);
+      await revokeSids([familyId], now);
+      if (family) audit({ type: 'logout', userId: family.userId, sessionId: familyId });
+    },
+
+    async exchange(principal) {
+      if (principal.mode !== 'session') {
+        throw new GatehouseError('invalid_request', 'Only a cookie session can be exchanged for a token.');
+      }
+      const now = clock();
+      const remaining = Math.floor((principal.expiresAt - now) / 1000);
+      const ttl = Math.min(config.exchangeTtlSeconds, remaining);
+      if (ttl < 1) throw new GatehouseError('unauthenticated', 'The session has ended.');
+      const { token, claims } = await tokens.issue({ userId: principal.userId, roles: principal.roles }, principal.sessionId, now, ttl);
+      return { accessToken: token, expiresIn: claims.exp - claims.iat };
     },
 
     verifyAccessToken: (token) => tokens.authenticate(token, clock()),
@@ -237,6 +286,7 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
       if (principal.mode === 'session') {
         const { userId, sessionId } = principal;
         if (await sessions.revoke(sessionId)) audit({ type: 'logout', userId, sessionId });
+        await revokeSids([sessionId], now); // tokens exchanged from this session die with it
         return;
       }
       const { claims } = principal;
@@ -248,7 +298,9 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
 
     async logoutAll(userId) {
       const now = clock();
+      const web = (await store.sessions.listByUser(userId, now)).map((s) => s.id);
       const count = await store.sessions.deleteByUser(userId);
+      await revokeSids(web, now);
       const families = await store.refreshTokens.revokeFamiliesByUser(userId, now);
       await revokeSids(families, now);
       await revocations.revoke({ kind: 'user', subject: userId, revokedAt: now, expiresAt: now + accessTtlMs });
@@ -290,7 +342,9 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
       if (!user) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');
       await accounts.changePassword(user, current, next, context, now);
       const keep = principal.sessionId;
+      const web = (await store.sessions.listByUser(user.id, now)).map((s) => s.id).filter((id) => id !== keep);
       await store.sessions.deleteByUser(user.id, keep);
+      await revokeSids(web, now);
       await revokeSids(await store.refreshTokens.revokeFamiliesByUser(user.id, now, keep), now);
       audit({ type: 'password.changed', userId: user.id, sessionId: keep });
     },

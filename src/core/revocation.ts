@@ -17,13 +17,19 @@ export interface RevocationList {
   isRevoked(token: { jti: string; sid: string; sub: string; iat: number }, now: number): boolean;
   /** Drops entries whose tokens have all expired. */
   prune(now: number): void;
+  /** Every live entry (for a feed's snapshot). */
+  snapshot(now: number): RevocationRecord[];
+  /** Calls `listener` for every revocation revoked or applied from now on; returns the unsubscribe. */
+  subscribe(listener: (revocation: RevocationRecord) => void): () => void;
   readonly size: number;
 }
 
 export function createRevocationList(store: RevocationStore): RevocationList {
   const views = { jti: new Map<string, RevocationRecord>(), sid: new Map<string, RevocationRecord>(), user: new Map<string, RevocationRecord>() };
 
-  function apply(r: RevocationRecord): void {
+  const listeners = new Set<(revocation: RevocationRecord) => void>();
+
+  function merge(r: RevocationRecord): void {
     const existing = views[r.kind].get(r.subject);
     views[r.kind].set(r.subject, existing ? { ...r, revokedAt: Math.max(r.revokedAt, existing.revokedAt), expiresAt: Math.max(r.expiresAt, existing.expiresAt) } : r);
   }
@@ -33,9 +39,14 @@ export function createRevocationList(store: RevocationStore): RevocationList {
     return entry && entry.expiresAt > now ? entry : undefined;
   }
 
+  function apply(r: RevocationRecord): void {
+    merge(r);
+    for (const listener of listeners) listener(r);
+  }
+
   function reset(records: readonly RevocationRecord[]): void {
     for (const view of Object.values(views)) view.clear();
-    for (const record of records) apply(record);
+    for (const record of records) merge(record);
   }
 
   return {
@@ -59,6 +70,13 @@ export function createRevocationList(store: RevocationStore): RevocationList {
       for (const view of Object.values(views)) {
         for (const [subject, entry] of view) if (entry.expiresAt <= now) view.delete(subject);
       }
+    },
+    snapshot(now) {
+      return Object.values(views).flatMap((view) => [...view.values()].filter((entry) => entry.expiresAt > now));
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     get size() {
       return views.jti.size + views.sid.size + views.user.size;

@@ -1,6 +1,7 @@
 // Owns who a request is: one documented rule for the credential it carries, and the checks that go with it.
-// Rule: a request with an Authorization header is judged by that header alone (cookies are ignored, so a
-// request never mixes two identities); otherwise the session cookie is used, with the CSRF check for
+// Rule: exactly one credential is read, the first present of (1) the Authorization header, (2) the hybrid
+// access cookie, (3) the session cookie; the others are ignored, so a request never mixes two identities,
+// and an invalid first credential is a 401 (never a fall-back). Cookie credentials get the CSRF check on
 // unsafe methods. Roles are checked here too.
 import type { Gatehouse, Principal } from '../core/engine.js';
 import { GatehouseError } from '../core/errors.js';
@@ -28,10 +29,19 @@ export async function authenticate(gatehouse: Gatehouse, request: HttpRequest): 
     if (!principal) throw new GatehouseError('unauthenticated', UNAUTHENTICATED_MESSAGE);
     return principal;
   }
-  const cookie = readCookie(request, cookieNames(gatehouse.config).session);
+  const names = cookieNames(gatehouse.config);
+  const access = readCookie(request, names.access);
+  if (access !== undefined) {
+    const principal = await gatehouse.authenticateAccessCookie(access);
+    if (!principal) throw new GatehouseError('unauthenticated', UNAUTHENTICATED_MESSAGE);
+    requireCsrf(request, gatehouse.config, (presented) => gatehouse.checkFamilyCsrf(principal.sessionId, presented));
+    return principal;
+  }
+  const cookie = readCookie(request, names.session);
   const principal = cookie ? await gatehouse.authenticateSession(cookie) : null;
   if (!principal || principal.mode !== 'session') throw new GatehouseError('unauthenticated', UNAUTHENTICATED_MESSAGE);
-  requireCsrf(request, gatehouse, principal.session);
+  const { session } = principal;
+  requireCsrf(request, gatehouse.config, (presented) => gatehouse.checkCsrf(session, presented));
   return principal;
 }
 

@@ -2,10 +2,14 @@
 // raw body (the core decides what is JSON), translates HttpRequest/HttpResponse, and offers `requireAuth`
 // for the embedding app's own routes. Nothing else.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import { safeEqual } from '../core/credentials.js';
 import type { Gatehouse, Principal } from '../core/engine.js';
+import { GatehouseError } from '../core/errors.js';
 import { authenticate, challenge, requireRoles } from './authenticate.js';
 import { errorResponse } from './errors.js';
 import { corsHeaders, preflight, securityHeaders } from './headers.js';
+import { createRevocationFeed } from './revocation-feed.js';
 import { createRoutes } from './routes.js';
 import type { HttpRequest, HttpResponse } from './types.js';
 
@@ -59,12 +63,38 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
   const onFault = (error: unknown) => app.log.error({ err: error }, 'request failed');
   for (const route of createRoutes(gatehouse, onFault)) {
     app.route({
-      method: route.method,
+      method: typeof route.method === 'string' ? route.method : [...route.method],
       url: route.path,
       handler: async (request, reply) => sendHttpResponse(reply, await route.handle(toHttpRequest(request))),
     });
   }
   app.options('/auth/*', async (request, reply) => sendHttpResponse(reply, preflight(toHttpRequest(request), config)));
+
+  const feed = createRevocationFeed(gatehouse);
+  const streams = new Set<ServerResponse>();
+  // Streams never finish by themselves: end them first, or closing the server would wait on them forever.
+  app.addHook('preClose', async () => {
+    feed.close();
+    for (const stream of streams) stream.end();
+  });
+  app.get('/auth/revocations', async (request, reply) => {
+    const token = config.revocationFeedToken;
+    const presented = /^bearer +(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (token !== null && (presented === undefined || !safeEqual(presented, token))) {
+      const { response } = errorResponse(new GatehouseError('unauthenticated', 'The revocation feed needs its token.'));
+      return sendHttpResponse(reply, response);
+    }
+    reply.hijack();
+    const stream = reply.raw;
+    stream.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+    streams.add(stream);
+    const lastEventId = request.headers['last-event-id'];
+    const stop = feed.open(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId, (chunk) => stream.write(chunk));
+    request.raw.on('close', () => {
+      stop();
+      streams.delete(stream);
+    });
+  });
 };
 
 /**

@@ -2,9 +2,7 @@
 // refused, so a cross-site form cannot post), the Origin / Sec-Fetch-Site check against login CSRF and
 // cross-site requests, and the X-CSRF-Token check for cookie-authenticated unsafe requests.
 import type { GatehouseConfig } from '../core/config.js';
-import type { Gatehouse } from '../core/engine.js';
 import { GatehouseError } from '../core/errors.js';
-import type { ValidSession } from '../core/sessions.js';
 import { header, type HttpRequest } from './types.js';
 
 export const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -77,12 +75,12 @@ export function requireAllowedOrigin(request: HttpRequest, config: Readonly<Gate
   }
 }
 
-/** For cookie-authenticated unsafe requests: an allowed origin and the session's own CSRF token. */
-export function requireCsrf(request: HttpRequest, gatehouse: Gatehouse, session: ValidSession): void {
+/** For cookie-authenticated unsafe requests: an allowed origin and the CSRF token bound to the credential. */
+export function requireCsrf(request: HttpRequest, config: Readonly<GatehouseConfig>, matches: (presented: string) => boolean): void {
   if (!UNSAFE_METHODS.has(request.method)) return;
-  requireAllowedOrigin(request, gatehouse.config);
+  requireAllowedOrigin(request, config);
   const presented = header(request, 'x-csrf-token');
-  if (!presented || !gatehouse.checkCsrf(session, presented)) {
+  if (!presented || !matches(presented)) {
     throw new GatehouseError('csrf_failed', 'Missing or invalid CSRF token (send it in X-CSRF-Token).');
   }
 }

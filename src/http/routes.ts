@@ -3,14 +3,19 @@
 // so adapters only mount routes and translate.
 import type { Gatehouse, TokenPair } from '../core/engine.js';
 import { GatehouseError } from '../core/errors.js';
-import { authenticate, challenge } from './authenticate.js';
-import { clearedSessionCookies, cookieNames, readCookie, sessionCookies } from './cookies.js';
+import { authenticate, bearerToken, challenge } from './authenticate.js';
+import { clearedAuthCookies, cookieNames, hybridCookies, readCookie, sessionCookies } from './cookies.js';
 import { errorResponse } from './errors.js';
-import { readJsonObject, refuseNonJsonBody, requireAllowedOrigin, stringField } from './guards.js';
+import { readJsonObject, refuseNonJsonBody, requireAllowedOrigin, requireCsrf, stringField } from './guards.js';
 import { empty, header, json, type HttpRequest, type HttpResponse } from './types.js';
 
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Forward-auth answers whatever method the gateway uses for its sub-request (HEAD comes with GET). */
+const ANY_METHOD: readonly Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: Method | readonly Method[];
   path: string;
   handle(request: HttpRequest): Promise<HttpResponse>;
 }
@@ -34,6 +39,19 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
   const jwksMaxAge = Math.min(300, Math.floor(config.keyPublishLeadSeconds / 2));
 
   const context = (request: HttpRequest) => ({ ip: request.ip, userAgent: header(request, 'user-agent') ?? null });
+
+  /** Ends whatever cookie credential the browser already holds: a login never keeps or adopts an old one. */
+  async function endPreviousCookieLogin(request: HttpRequest): Promise<void> {
+    const previous = readCookie(request, names.session);
+    const old = previous ? await gatehouse.authenticateSession(previous) : null;
+    if (old) await gatehouse.logout(old);
+    const refresh = readCookie(request, names.refresh);
+    const family = refresh ? await gatehouse.familyOfRefreshToken(refresh) : null;
+    if (family) await gatehouse.endFamily(family);
+  }
+
+  const cookiesCleared = (principalMode: string): Record<string, string[]> =>
+    principalMode === 'token' ? {} : { 'set-cookie': clearedAuthCookies(config) };
 
   function route(method: Route['method'], path: string, handler: Handler): Route {
     return {
@@ -88,13 +106,14 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
         throw new GatehouseError('invalid_request', `mode must be one of: ${config.modes.join(', ')}.`);
       }
       const credentials = { email: stringField(body, 'email'), password: stringField(body, 'password') };
-      const result = await gatehouse.login(credentials, context(request), mode as 'session' | 'token');
+      const result = await gatehouse.login(credentials, context(request), mode as 'session' | 'token' | 'hybrid');
       if (result.mode === 'token') return json(200, { ...tokenBody(result.tokens), user: result.user });
+      await endPreviousCookieLogin(request);
+      if (result.mode === 'hybrid') {
+        const { tokens, csrfToken, user } = result;
+        return json(200, { user, csrfToken, expires_in: tokens.expiresIn }, { 'set-cookie': hybridCookies(config, tokens, csrfToken) });
+      }
       const { session, user } = result;
-      // The session the browser held before (if any) ends here: a login never keeps or adopts an old id.
-      const previous = readCookie(request, names.session);
-      const old = previous ? await gatehouse.authenticateSession(previous) : null;
-      if (old) await gatehouse.logout(old);
       const maxAge = Math.floor((session.session.absoluteExpiresAt - session.session.createdAt) / 1000);
       return json(
         200,
@@ -104,8 +123,35 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
     }),
 
     route('POST', '/auth/refresh', async (request) => {
-      const body = readJsonObject(request);
-      return json(200, tokenBody(await gatehouse.refresh(stringField(body, 'refresh_token'))));
+      const cookie = readCookie(request, names.refresh);
+      if (request.body || cookie === undefined) {
+        const body = readJsonObject(request);
+        return json(200, tokenBody(await gatehouse.refresh(stringField(body, 'refresh_token'))));
+      }
+      // Hybrid: the refresh cookie, with the family's CSRF token and an allowed origin.
+      const family = await gatehouse.familyOfRefreshToken(cookie);
+      if (!family) throw new GatehouseError('unauthenticated', 'The refresh token is invalid or expired.');
+      requireCsrf(request, config, (presented) => gatehouse.checkFamilyCsrf(family, presented));
+      const tokens = await gatehouse.refresh(cookie);
+      const csrfToken = gatehouse.familyCsrfToken(tokens.sessionId);
+      return json(200, { csrfToken, expires_in: tokens.expiresIn }, { 'set-cookie': hybridCookies(config, tokens, csrfToken) });
+    }),
+
+    route('POST', '/auth/token', async (request) => {
+      refuseNonJsonBody(request);
+      const { accessToken, expiresIn } = await gatehouse.exchange(await authenticate(gatehouse, request));
+      return json(200, { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn });
+    }),
+
+    route(ANY_METHOD, '/auth/verify', async (request) => {
+      // The gateway's sub-request is a GET; the CSRF rules follow the method of the request it guards.
+      const method = header(request, 'x-forwarded-method') ?? header(request, 'x-original-method') ?? request.method;
+      const principal = await authenticate(gatehouse, { ...request, method: method.toUpperCase() });
+      return empty(200, {
+        'x-auth-user-id': principal.userId,
+        'x-auth-roles': principal.roles.join(','),
+        'x-auth-session-id': principal.sessionId,
+      });
     }),
 
     route('GET', '/auth/me', async (request) => {
@@ -126,16 +172,26 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
 
     route('POST', '/auth/logout', async (request) => {
       refuseNonJsonBody(request);
+      const refresh = readCookie(request, names.refresh);
+      const access = readCookie(request, names.access);
+      if (bearerToken(request) === null && refresh !== undefined && (access === undefined || !(await gatehouse.authenticateAccessCookie(access)))) {
+        // Hybrid with an expired access cookie: the refresh cookie and its family's CSRF token still end it.
+        const family = await gatehouse.familyOfRefreshToken(refresh);
+        if (!family) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');
+        requireCsrf(request, config, (presented) => gatehouse.checkFamilyCsrf(family, presented));
+        await gatehouse.endFamily(family);
+        return empty(204, { 'set-cookie': clearedAuthCookies(config) });
+      }
       const principal = await authenticate(gatehouse, request);
       await gatehouse.logout(principal);
-      return principal.mode === 'session' ? empty(204, { 'set-cookie': clearedSessionCookies(config) }) : empty(204);
+      return empty(204, cookiesCleared(principal.mode));
     }),
 
     route('POST', '/auth/logout-all', async (request) => {
       refuseNonJsonBody(request);
       const principal = await authenticate(gatehouse, request);
       await gatehouse.logoutAll(principal.userId);
-      return principal.mode === 'session' ? empty(204, { 'set-cookie': clearedSessionCookies(config) }) : empty(204);
+      return empty(204, cookiesCleared(principal.mode));
     }),
 
     route('POST', '/auth/password', async (request) => {
@@ -156,8 +212,7 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
       const id = request.params['id'] ?? '';
       // Someone else's session is "not found", never "forbidden": its existence is not disclosed.
       if (!(await gatehouse.revokeSession(principal.userId, id))) throw new GatehouseError('not_found', 'No such session.');
-      const own = id === principal.sessionId && principal.mode === 'session';
-      return empty(204, own ? { 'set-cookie': clearedSessionCookies(config) } : {});
+      return empty(204, id === principal.sessionId ? cookiesCleared(principal.mode) : {});
     }),
   ];
 }
