@@ -1,0 +1,74 @@
+// The Express adapter: the same API and the same rules through express (body limits, JSON only, CSRF and
+// roles on the app's own routes), over a real socket.
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import express from 'express';
+import { createGatehouse, type Gatehouse } from '../src/core/engine.js';
+import { gatehouseExpress, requireAuth } from '../src/http/express.js';
+import { createMemoryStore } from '../src/stores/memory.js';
+import { createClient, errorCode, PASSWORD } from './helpers.js';
+
+describe('Express adapter', () => {
+  let gatehouse: Gatehouse;
+  let server: Server;
+  let target: { url: string; origin: string };
+
+  before(async () => {
+    gatehouse = await createGatehouse({ store: createMemoryStore() });
+    const app = express();
+    app.use(gatehouseExpress(gatehouse));
+    app.get('/admin', requireAuth(gatehouse, { roles: ['admin'] }), (_req, res) => res.json({ ok: true }));
+    app.post('/profile', requireAuth(gatehouse), (_req, res) => res.json({ user: (res.locals['principal'] as { userId: string }).userId }));
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    target = { url: `http://127.0.0.1:${port}`, origin: `https://127.0.0.1:${port}` };
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('serves register, login, me and logout with the SPEC cookies and headers', async () => {
+    const client = createClient(target, { browser: true });
+    assert.equal((await client.post('/auth/register', { email: 'ex@example.com', password: PASSWORD })).status, 201);
+    const login = await client.post('/auth/login', { email: 'ex@example.com', password: PASSWORD });
+    assert.equal(login.status, 200);
+    assert.match(login.setCookies[0] ?? '', /^__Host-gh_session=.*; HttpOnly; Secure; SameSite=Lax$/);
+    const me = await client.get('/auth/me');
+    assert.equal(me.status, 200);
+    assert.equal(me.headers.get('cache-control'), 'no-store');
+    assert.equal(me.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(errorCode(await client.post('/auth/logout')), 'csrf_failed');
+    assert.equal((await client.post('/auth/logout', undefined, { headers: client.csrfHeaders() })).status, 204);
+    assert.equal((await client.get('/auth/me')).status, 401);
+  });
+
+  it('refuses forms (415), oversized bodies (413) and malformed JSON (400) in the SPEC format', async () => {
+    const client = createClient(target, { browser: true });
+    const form = await client.request('POST', '/auth/login', { raw: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(errorCode(form), 'unsupported_media_type');
+    const big = await client.request('POST', '/auth/login', { raw: JSON.stringify({ x: 'y'.repeat(20_000) }), headers: { 'content-type': 'application/json' } });
+    assert.equal(big.status, 413);
+    assert.equal(errorCode(big), 'payload_too_large');
+    const bad = await client.request('POST', '/auth/login', { raw: '{', headers: { 'content-type': 'application/json' } });
+    assert.equal(errorCode(bad), 'invalid_request');
+  });
+
+  it("guards the app's own routes: CSRF for cookies, roles, bearer tokens", async () => {
+    const client = createClient(target, { browser: true });
+    await client.post('/auth/register', { email: 'own@example.com', password: PASSWORD });
+    await client.post('/auth/login', { email: 'own@example.com', password: PASSWORD });
+    assert.equal(errorCode(await client.post('/profile', {})), 'csrf_failed');
+    assert.equal(errorCode(await client.post('/profile', {}, { headers: { ...client.csrfHeaders(), origin: 'https://evil.example' } })), 'csrf_failed');
+    assert.equal((await client.post('/profile', {}, { headers: client.csrfHeaders() })).status, 200);
+    assert.equal(errorCode(await client.get('/admin')), 'forbidden');
+    await gatehouse.grantRole('own@example.com', 'admin');
+    assert.equal((await client.get('/admin')).status, 200);
+    const tokens = (await client.post('/auth/login', { email: 'own@example.com', password: PASSWORD, mode: 'token' })).body as { access_token: string };
+    const bearer = createClient(target);
+    assert.equal((await bearer.post('/profile', {}, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status, 200);
+    const none = await bearer.get('/admin');
+    assert.equal(none.status, 401);
+    assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/);
+  });
+});
