@@ -6,7 +6,7 @@ import { GatehouseError } from '../core/errors.js';
 import { authenticate, bearerToken, challenge } from './authenticate.js';
 import { clearedAuthCookies, cookieNames, hybridCookies, readCookie, sessionCookies } from './cookies.js';
 import { errorResponse } from './errors.js';
-import { readJsonObject, refuseNonJsonBody, requireAllowedOrigin, requireCsrf, stringField } from './guards.js';
+import { readJsonObject, refuseNonJsonBody, requireAllowedOrigin, requireCsrf, stringField, UNSAFE_METHODS } from './guards.js';
 import { empty, header, json, type HttpRequest, type HttpResponse } from './types.js';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -144,9 +144,11 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
     }),
 
     route(ANY_METHOD, '/auth/verify', async (request) => {
-      // The gateway's sub-request is a GET; the CSRF rules follow the method of the request it guards.
-      const method = header(request, 'x-forwarded-method') ?? header(request, 'x-original-method') ?? request.method;
-      const principal = await authenticate(gatehouse, { ...request, method: method.toUpperCase() });
+      // The gateway's sub-request is a GET; the CSRF rules follow the method of the request it guards. A gateway
+      // sets one of the two headers and passes the client's other one through, so an unsafe method in either wins.
+      const claimed = [header(request, 'x-forwarded-method'), header(request, 'x-original-method')].flatMap((m) => (m ? [m.toUpperCase()] : []));
+      const method = claimed.find((m) => UNSAFE_METHODS.has(m)) ?? claimed[0] ?? request.method;
+      const principal = await authenticate(gatehouse, { ...request, method });
       return empty(200, {
         'x-auth-user-id': principal.userId,
         'x-auth-roles': principal.roles.join(','),
@@ -174,7 +176,12 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
       refuseNonJsonBody(request);
       const refresh = readCookie(request, names.refresh);
       const access = readCookie(request, names.access);
-      if (bearerToken(request) === null && refresh !== undefined && (access === undefined || !(await gatehouse.authenticateAccessCookie(access)))) {
+      const onlyRefreshLeft =
+        bearerToken(request) === null &&
+        readCookie(request, names.session) === undefined &&
+        refresh !== undefined &&
+        (access === undefined || !(await gatehouse.authenticateAccessCookie(access)));
+      if (onlyRefreshLeft) {
         // Hybrid with an expired access cookie: the refresh cookie and its family's CSRF token still end it.
         const family = await gatehouse.familyOfRefreshToken(refresh);
         if (!family) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');

@@ -1,0 +1,310 @@
+// Forward-auth behind a real nginx (`auth_request`): nginx asks Gatehouse's /auth/verify about every request
+// and passes the identity headers to a small upstream that echoes them. Covers no credential, bearer, cookie
+// session, hybrid cookie, forged and expired tokens, logout taking effect at once, and the CSRF rules for a
+// cookie-authenticated POST (nginx passes the sub-request's 401/403 through as-is; other codes become 500).
+// Plus /auth/verify directly: every method, and never cacheable. Skipped when nginx is not installed.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { decodeJwt } from 'jose';
+import { createClient, PASSWORD, signedIn, startTestServer, type Client, type TestServer } from './helpers.js';
+
+const SESSION = '__Host-gh_session';
+const ACCESS = '__Host-gh_access';
+
+/** The nginx binary, if it is installed with the auth_request module; otherwise why the suite is skipped. */
+function findNginx(): { bin?: string; skip?: string } {
+  const dirs = ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin', ...(process.env['PATH'] ?? '').split(delimiter)];
+  const bin = dirs.map((dir) => join(dir, 'nginx')).find((path) => existsSync(path));
+  if (!bin) return { skip: 'nginx is not installed (CI installs it in .ci/run: apt-get install nginx)' };
+  const version = spawnSync(bin, ['-V'], { encoding: 'utf8' });
+  if (!`${version.stdout}${version.stderr}`.includes('http_auth_request')) return { skip: `${bin} lacks the auth_request module` };
+  return { bin };
+}
+const nginx = findNginx();
+
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+function nginxConfig(dir: string, port: number, gatehousePort: number, upstreamPort: number): string {
+  // `Host $http_host` (not the README's `$host`): $host drops the port, and the same-origin check compares the
+  // Origin's host:port with the Host Gatehouse sees. Cookies stay Secure (no insecureCookies), so the page
+  // nginx fronts is `https://127.0.0.1:<port>` - the Origin a same-origin browser request sends here.
+  return `
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events {}
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    location = /_auth {
+      internal;
+      proxy_pass http://127.0.0.1:${gatehousePort}/auth/verify;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-Method $request_method;
+      proxy_set_header X-Original-URI $request_uri;
+      proxy_set_header Host $http_host;
+    }
+    location / {
+      auth_request /_auth;
+      auth_request_set $user $upstream_http_x_auth_user_id;
+      auth_request_set $roles $upstream_http_x_auth_roles;
+      auth_request_set $sid $upstream_http_x_auth_session_id;
+      proxy_set_header X-User $user;
+      proxy_set_header X-Roles $roles;
+      proxy_set_header X-Session $sid;
+      proxy_pass http://127.0.0.1:${upstreamPort};
+    }
+  }
+}
+`;
+}
+
+interface Seen {
+  method: string;
+  url: string;
+  user?: string;
+  roles?: string;
+  session?: string;
+}
+
+describe('forward-auth through a real nginx', { skip: nginx.skip }, () => {
+  let server: TestServer;
+  let upstream: Server;
+  let proc: ChildProcess;
+  let dir: string;
+  let base: string;
+  let origin: string;
+  const seen: Seen[] = [];
+
+  before(async () => {
+    server = await startTestServer();
+    upstream = createServer((req: IncomingMessage, res) => {
+      const one = (name: string) => req.headers[name] as string | undefined;
+      const hit: Seen = { method: req.method ?? '', url: req.url ?? '', user: one('x-user'), roles: one('x-roles'), session: one('x-session') };
+      seen.push(hit);
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(hit));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const port = await freePort();
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-nginx-'));
+    const gatehousePort = Number(new URL(server.url).port);
+    writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, gatehousePort, (upstream.address() as AddressInfo).port));
+    base = `http://127.0.0.1:${port}`;
+    origin = `https://127.0.0.1:${port}`;
+    proc = spawn(nginx.bin!, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`nginx exited (${proc.exitCode}): ${stderr}${errorLog()}`);
+      try {
+        await fetch(`${base}/_ready`);
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`nginx did not answer on ${base}: ${stderr}${errorLog()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    seen.length = 0;
+  });
+
+  after(async () => {
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGQUIT');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
+    await server?.close();
+  });
+
+  const errorLog = () => (dir && existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '');
+
+  /** A request through nginx; the upstream's echo (or null when it was not reached) and how many hits it had. */
+  async function through(path: string, opts: { method?: string; headers?: Record<string, string> } = {}) {
+    const before = seen.length;
+    const response = await fetch(`${base}${path}`, { method: opts.method ?? 'GET', headers: opts.headers ?? {} });
+    const text = await response.text();
+    const hits = seen.length - before;
+    return { status: response.status, echo: hits > 0 ? (JSON.parse(text) as Seen) : null, hits, text };
+  }
+
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  const cookie = (name: string, client: Client) => ({ cookie: `${name}=${client.jar.get(name)!}` });
+
+  async function tokenLogin(email: string) {
+    const login = await createClient(server).post('/auth/login', { email, password: PASSWORD, mode: 'token' });
+    assert.equal(login.status, 200, login.text);
+    const token = (login.body as { access_token: string }).access_token;
+    return { token, sid: decodeJwt(token)['sid'] as string };
+  }
+
+  it('no credential: 401 from nginx, and the upstream is never reached', async () => {
+    const response = await through('/app/page');
+    assert.equal(response.status, 401);
+    assert.equal(response.hits, 0);
+    assert.equal((await through('/app/page', { method: 'POST' })).hits, 0);
+  });
+
+  it('a bearer token: 200, the upstream gets the user id, the family id and the roles (not the client-sent ones)', async () => {
+    const { email, login } = await signedIn(server);
+    await server.server.gatehouse.grantRole(email, 'admin');
+    await server.server.gatehouse.grantRole(email, 'editor');
+    const { token, sid } = await tokenLogin(email);
+    const response = await through('/app/page?x=1', { headers: { ...bearer(token), 'x-user': 'spoofed', 'x-roles': 'root' } });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.hits, 1);
+    assert.equal(response.echo?.url, '/app/page?x=1');
+    assert.equal(response.echo?.user, login.user.id);
+    assert.equal(response.echo?.session, sid);
+    assert.deepEqual(response.echo?.roles?.split(',').sort(), ['admin', 'editor']);
+  });
+
+  it('a cookie session: 200 with X-User', async () => {
+    const { client, login } = await signedIn(server);
+    const response = await through('/app', { headers: cookie(SESSION, client) });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.echo?.user, login.user.id);
+    assert.ok(response.echo?.session);
+  });
+
+  it('forged or garbage tokens: 401, upstream not reached', async () => {
+    const { email } = await signedIn(server);
+    const { token } = await tokenLogin(email);
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const payload = { ...decodeJwt(token), sub: 'someone-else' };
+    const forged = `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
+    for (const bad of [forged, `${h}.${p}.${'A'.repeat(s.length)}`, 'garbage', `${token}x`]) {
+      const response = await through('/app', { headers: bearer(bad) });
+      assert.equal(response.status, 401, bad);
+      assert.equal(response.hits, 0);
+    }
+    const malformed = await through('/app', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    assert.equal(malformed.status, 401);
+    assert.equal(malformed.hits, 0);
+  });
+
+  it('an expired token: 401 once the clock passes its lifetime', async () => {
+    const { email } = await signedIn(server);
+    const { token } = await tokenLogin(email);
+    assert.equal((await through('/app', { headers: bearer(token) })).status, 200);
+    server.clock.advance(905_000);
+    const response = await through('/app', { headers: bearer(token) });
+    assert.equal(response.status, 401);
+    assert.equal(response.hits, 0);
+  });
+
+  it('logout at Gatehouse takes effect through nginx at once: cookie session', async () => {
+    const { client } = await signedIn(server);
+    const headers = cookie(SESSION, client);
+    assert.equal((await through('/app', { headers })).status, 200);
+    const logout = await client.post('/auth/logout', undefined, { headers: client.csrfHeaders() });
+    assert.equal(logout.status, 204, logout.text);
+    const response = await through('/app', { headers });
+    assert.equal(response.status, 401);
+    assert.equal(response.hits, 0);
+  });
+
+  it('logout at Gatehouse takes effect through nginx at once: bearer token', async () => {
+    const { email } = await signedIn(server);
+    const { token } = await tokenLogin(email);
+    assert.equal((await through('/app', { headers: bearer(token) })).status, 200);
+    const logout = await createClient(server).post('/auth/logout', undefined, { headers: bearer(token) });
+    assert.equal(logout.status, 204, logout.text);
+    const response = await through('/app', { headers: bearer(token) });
+    assert.equal(response.status, 401);
+    assert.equal(response.hits, 0);
+  });
+
+  it('a cookie-authenticated POST: 403 without the CSRF token or from another origin, 200 with both', async () => {
+    const { client, login } = await signedIn(server);
+    const session = cookie(SESSION, client);
+    const csrf = { 'x-csrf-token': login.csrfToken };
+    const refused = [
+      { ...session, origin },
+      { ...session, origin, 'x-csrf-token': 'wrong' },
+      { ...session, ...csrf, origin: 'https://evil.example' },
+      { ...session, ...csrf, origin: `https://127.0.0.1:${Number(new URL(base).port) + 1}` },
+      // nginx sets X-Original-Method and passes a client's X-Forwarded-Method through: it must not make a POST "safe".
+      { ...session, origin: 'https://evil.example', 'x-forwarded-method': 'GET' },
+    ];
+    for (const headers of refused) {
+      const response = await through('/app/form', { method: 'POST', headers });
+      assert.equal(response.status, 403, JSON.stringify(headers));
+      assert.equal(response.hits, 0);
+    }
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      const response = await through('/app/form', { method, headers: { ...session, ...csrf, origin } });
+      assert.equal(response.status, 200, `${method}: ${response.text}`);
+      assert.equal(response.echo?.method, method);
+      assert.equal(response.echo?.user, login.user.id);
+    }
+    // A safe method needs neither; a bearer POST needs no CSRF token (no ambient credential).
+    assert.equal((await through('/app', { headers: session })).status, 200);
+    const { token } = await tokenLogin((await signedIn(server)).email);
+    assert.equal((await through('/app/form', { method: 'POST', headers: bearer(token) })).status, 200);
+  });
+
+  it('a hybrid login: the access cookie alone passes, with X-User and the family id', async () => {
+    const { email } = await signedIn(server);
+    const client = createClient(server, { browser: true });
+    const login = await client.post('/auth/login', { email, password: PASSWORD, mode: 'hybrid' });
+    assert.equal(login.status, 200, login.text);
+    const body = login.body as { user: { id: string }; csrfToken: string };
+    const response = await through('/app', { headers: cookie(ACCESS, client) });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.echo?.user, body.user.id);
+    assert.equal(response.echo?.session, decodeJwt(client.jar.get(ACCESS)!)['sid']);
+    const post = { ...cookie(ACCESS, client), origin };
+    assert.equal((await through('/app', { method: 'POST', headers: post })).status, 403);
+    assert.equal((await through('/app', { method: 'POST', headers: { ...post, 'x-csrf-token': body.csrfToken } })).status, 200);
+  });
+});
+
+describe('/auth/verify directly', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it('answers every method with 200 or 401, never cacheable', async () => {
+    const { email, login } = await signedIn(server);
+    const tokenLogin = await createClient(server).post('/auth/login', { email, password: PASSWORD, mode: 'token' });
+    const token = (tokenLogin.body as { access_token: string }).access_token;
+    for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+      const ok = await createClient(server).request(method, '/auth/verify', { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(ok.status, 200, `${method}: ${ok.text}`);
+      assert.equal(ok.headers.get('x-auth-user-id'), login.user.id, method);
+      assert.equal(ok.headers.get('x-auth-session-id'), decodeJwt(token)['sid'], method);
+      assert.equal(ok.headers.get('x-auth-roles'), '', method);
+      assert.equal(ok.headers.get('cache-control'), 'no-store', method);
+      const denied = await createClient(server).request(method, '/auth/verify');
+      assert.equal(denied.status, 401, method);
+      assert.equal(denied.headers.get('cache-control'), 'no-store', method);
+      assert.equal(denied.headers.get('x-auth-user-id'), null, method);
+    }
+  });
+});
