@@ -17,6 +17,11 @@ export interface SseOptions {
   /** Called when a connection is (re)established. */
   onOpen?(): void;
   fetch?: typeof fetch;
+  /**
+   * Abandons a connection (and reconnects) after this long without a byte: a half-open connection, e.g. after
+   * a NAT or firewall drop, is otherwise silent until the fetch's own body timeout (minutes). Off by default.
+   */
+  idleTimeoutMs?: number;
   /** First retry delay; doubles up to maxRetryMs. */
   retryMs?: number;
   maxRetryMs?: number;
@@ -34,6 +39,16 @@ export function connectSse(options: SseOptions): SseConnection {
   let closed = false;
   let controller = new AbortController();
   let retry = baseRetry;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** (Re)starts the silence countdown for the current connection. */
+  function heard(): void {
+    if (options.idleTimeoutMs === undefined) return;
+    clearTimeout(idleTimer);
+    const current = controller;
+    idleTimer = setTimeout(() => current.abort(new Error('revocation feed went silent')), options.idleTimeoutMs);
+    idleTimer.unref();
+  }
 
   async function readStream(body: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
@@ -41,6 +56,7 @@ export function connectSse(options: SseOptions): SseConnection {
     let event: SseEvent = { id: undefined, event: 'message', data: '' };
     let hasData = false;
     for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+      heard();
       buffer += decoder.decode(chunk, { stream: true });
       let newline: number;
       while ((newline = buffer.search(/\r\n|\n|\r/)) !== -1) {
@@ -73,6 +89,7 @@ export function connectSse(options: SseOptions): SseConnection {
       try {
         const headers: Record<string, string> = { accept: 'text/event-stream', ...options.headers };
         if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+        heard();
         const response = await doFetch(options.url, { headers, signal: controller.signal });
         if (!response.ok || !response.body) throw new Error(`revocation feed answered ${response.status}`);
         retry = baseRetry;
@@ -80,6 +97,7 @@ export function connectSse(options: SseOptions): SseConnection {
         await readStream(response.body);
         if (!closed) throw new Error('revocation feed closed the stream');
       } catch (error) {
+        clearTimeout(idleTimer);
         if (closed) return;
         options.onError?.(error);
         await new Promise((resolve) => setTimeout(resolve, retry).unref());
@@ -93,6 +111,7 @@ export function connectSse(options: SseOptions): SseConnection {
   return {
     close() {
       closed = true;
+      clearTimeout(idleTimer);
       controller.abort();
     },
   };

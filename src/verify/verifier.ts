@@ -6,6 +6,7 @@ import { createRemoteJWKSet } from 'jose';
 import { verifyAccessToken, type AccessClaims } from '../core/access-tokens.js';
 import { GatehouseError } from '../core/errors.js';
 import { createRevocationList } from '../core/revocation.js';
+import { HEARTBEAT_MS } from '../http/revocation-feed.js';
 import type { RevocationRecord } from '../core/store.js';
 import { connectSse } from './sse.js';
 
@@ -58,6 +59,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const feed = options.revocationsUrl === null ? null : connectSse({
     url: options.revocationsUrl,
     headers: options.revocationsHeaders ?? {},
+    // A healthy feed is never silent longer than a heartbeat: replace a connection silent for a few (or for
+    // the staleness bound, if shorter) instead of waiting minutes on a half-open one while failing closed.
+    idleTimeoutMs: Math.min(maxStalenessMs, 3 * HEARTBEAT_MS),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     onEvent(event) {
       lastHeardAt = clock();
