@@ -127,6 +127,7 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
       closing = true;
       clearInterval(sweeper);
       await app.close();
+      await gatehouse.close();
       await store.close();
     },
   };

@@ -25,7 +25,7 @@ function help(): string {
 class UsageError extends Error {}
 
 async function serve(config: Readonly<GatehouseConfig>): Promise<void> {
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config);
   const server = await createServer({ config, store, secret: loadOrCreateSecret(config) });
   let stopping = false;
   const stop = (signal: string) => {
@@ -52,7 +52,7 @@ async function serve(config: Readonly<GatehouseConfig>): Promise<void> {
 
 /** Runs `task` on an engine over the configured store, then closes it. */
 async function withEngine(config: Readonly<GatehouseConfig>, task: (gatehouse: Gatehouse) => Promise<void>): Promise<void> {
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config);
   try {
     await task(await createGatehouse({ store, config, secret: loadOrCreateSecret(config) }));
   } finally {

@@ -13,9 +13,18 @@ export interface GatehouseConfig {
   host: string;
   /** Directory for the default SQLite file and the generated secret. */
   dataDir: string;
-  /** `sqlite:PATH`, `memory:` (and later `postgres://…`). Defaults to `sqlite:<dataDir>/gatehouse.db`. */
+  /** `sqlite:PATH`, `postgres://…` or `memory:`. Defaults to `sqlite:<dataDir>/gatehouse.db`. */
   databaseUrl: string;
+  /** PostgreSQL: connections per instance. */
+  databasePoolSize: number;
+  /** PostgreSQL: longest a statement may run before it is cancelled (the request gets 503). */
+  databaseStatementTimeoutMs: number;
+  /** `redis://…` or `rediss://…`: sessions, refresh families and rate limits move there; revocations are published. */
   redisUrl: string | null;
+  /** Put before every Redis key and channel (several deployments on one Redis). */
+  redisPrefix: string;
+  /** Redis: longest a command may take before the request gets 503. */
+  redisCommandTimeoutMs: number;
   issuer: string;
   audience: string;
   secret: string | null;
@@ -70,7 +79,11 @@ export const DEFAULTS: Readonly<GatehouseConfig> = Object.freeze<GatehouseConfig
   host: '127.0.0.1',
   dataDir: './data',
   databaseUrl: '',
+  databasePoolSize: 10,
+  databaseStatementTimeoutMs: 5000,
   redisUrl: null,
+  redisPrefix: 'gatehouse:',
+  redisCommandTimeoutMs: 1000,
   issuer: 'gatehouse',
   audience: 'gatehouse',
   secret: null,
@@ -197,8 +210,12 @@ function checkProxy(value: string): string | undefined {
 
 function checkDatabaseUrl(value: string): string | undefined {
   if (value === 'memory:' || /^sqlite:.+/.test(value)) return undefined;
-  if (/^postgres(ql)?:\/\//.test(value)) return 'PostgreSQL is not supported by this version yet; use sqlite:PATH or memory:';
-  return 'must be sqlite:PATH or memory:';
+  if (/^postgres(ql)?:\/\//.test(value)) return URL.canParse(value) ? undefined : 'is not a valid postgres:// URL';
+  return 'must be sqlite:PATH, postgres://… or memory:';
+}
+
+function checkRedisUrl(value: string): string | undefined {
+  return /^rediss?:\/\//.test(value) && URL.canParse(value) ? undefined : 'must be a redis:// or rediss:// URL';
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -212,10 +229,14 @@ const SPECS: { [K in keyof GatehouseConfig]: { env: string; parse: Parser<Gateho
     env: 'GATEHOUSE_DATABASE_URL',
     parse: (input) => (input === '' ? ok('') : (text({ nullable: false, check: checkDatabaseUrl })(input) as Parsed<string>)),
   },
-  redisUrl: {
-    env: 'GATEHOUSE_REDIS_URL',
-    parse: text({ nullable: true, check: () => 'Redis is not supported by this version yet; unset it' }),
+  databasePoolSize: { env: 'GATEHOUSE_DATABASE_POOL_SIZE', parse: integer(1, 1000) },
+  databaseStatementTimeoutMs: { env: 'GATEHOUSE_DATABASE_STATEMENT_TIMEOUT_MS', parse: integer(100, 600_000) },
+  redisUrl: { env: 'GATEHOUSE_REDIS_URL', parse: text({ nullable: true, check: checkRedisUrl }) },
+  redisPrefix: {
+    env: 'GATEHOUSE_REDIS_PREFIX',
+    parse: text({ nullable: false, check: (v) => (/^[A-Za-z0-9:_.-]{0,64}$/.test(v) ? undefined : 'may hold only letters, digits and : _ . - (at most 64)') }) as Parser<string>,
   },
+  redisCommandTimeoutMs: { env: 'GATEHOUSE_REDIS_COMMAND_TIMEOUT_MS', parse: integer(50, 60_000) },
   issuer: { env: 'GATEHOUSE_ISSUER', parse: text({ nullable: false }) as Parser<string> },
   audience: { env: 'GATEHOUSE_AUDIENCE', parse: text({ nullable: false }) as Parser<string> },
   secret: {
@@ -363,7 +384,14 @@ export function resolveConfig(sources: ConfigSources = {}): Readonly<GatehouseCo
 }
 
 function redactInput(key: keyof GatehouseConfig, input: unknown): unknown {
-  return key === 'secret' || key === 'revocationFeedToken' ? '[redacted]' : input;
+  if (key === 'secret' || key === 'revocationFeedToken') return '[redacted]';
+  if ((key === 'databaseUrl' || key === 'redisUrl') && typeof input === 'string') return redactUrlPassword(input);
+  return input;
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`, for messages and logs. */
+export function redactUrlPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
 }
 
 function deepFreeze<T>(value: T): Readonly<T> {

@@ -132,9 +132,19 @@ export interface Gatehouse {
   jwks(): { keys: PublicJwk[] };
   /** Periodic upkeep: key schedule, expired sessions, families, revocations and rate-limit windows. */
   maintain(): Promise<void>;
+  /** Stops listening for other instances' revocations (the store is the caller's to close). */
+  close(): Promise<void>;
 }
 
 const ROLE = /^[a-z][a-z0-9_.:-]{0,63}$/;
+/** How long start-up waits for the revocation bus; past it the instance starts not ready (503, /readyz). */
+const BUS_START_TIMEOUT_MS = 3000;
+
+async function waitUntilLive(revocations: RevocationList, timeoutMs: number): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !revocations.live && Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const config = deps.config ?? resolveConfig({ options: deps.options ?? {} });
@@ -148,7 +158,7 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const accounts = await createAccounts({ store, config, hasher, random, audit });
   const sessions = createSessionService({ store, config, random, audit });
   const keys = await createKeyRing({ store: store.keys, box, config, random });
-  const revocations = createRevocationList(store.revocations);
+  const revocations = createRevocationList(store.revocations, store.revocationBus && { bus: store.revocationBus, clock });
   const tokens = createTokenService({ config, ring: keys, revocations, random });
   const refreshTokens = createRefreshService({ store, config, random, successorKey: box.subKey('refresh-successor v1') });
   // An access token still verifies for the clock tolerance past its exp, so a revocation covering it must last as long.
@@ -158,6 +168,7 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
 
   await keys.maintain(clock());
   await revocations.load(clock());
+  await waitUntilLive(revocations, BUS_START_TIMEOUT_MS);
 
   function requireMode(mode: LoginMode): void {
     if (!config.modes.includes(mode)) {
@@ -371,6 +382,8 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
       await store.refreshTokens.deleteExpired(now);
       await store.rateLimits.deleteExpired(now);
     },
+
+    close: () => revocations.close(),
   };
   return gatehouse;
 }

@@ -1,13 +1,15 @@
 // Owns the revocation fast path: an in-memory view of every live revocation (denied access tokens by jti,
 // ended sessions/families by sid, per-user logout-all cut-offs), checked on every bearer request without
 // I/O. The store is the source of truth: the view is loaded from it at start and written through on revoke,
-// so a restart forgets nothing; entries leave when the tokens they cover have expired.
-import type { RevocationRecord, RevocationStore } from './store.js';
+// so a restart forgets nothing; entries leave when the tokens they cover have expired. With several instances
+// (a RevocationBus), each revocation is also published, the others' are applied as they arrive, and the view
+// is not `live` (callers fail closed) from a lost subscription until the store has been re-read.
+import type { RevocationBus, RevocationRecord, RevocationStore } from './store.js';
 
 export interface RevocationList {
-  /** Replaces the view with the store's live revocations. */
+  /** Adds the store's live revocations to the view (telling subscribers about the ones it lacked). */
   load(now: number): Promise<void>;
-  /** Writes the revocation to the store, then to the view. */
+  /** Writes the revocation to the store, then to the view, then to the other instances. */
   revoke(revocation: RevocationRecord): Promise<void>;
   /** Replaces the view with `revocations` (a snapshot from elsewhere, e.g. the feed). */
   reset(revocations: readonly RevocationRecord[]): void;
@@ -22,9 +24,16 @@ export interface RevocationList {
   /** Calls `listener` for every revocation revoked or applied from now on; returns the unsubscribe. */
   subscribe(listener: (revocation: RevocationRecord) => void): () => void;
   readonly size: number;
+  /** False while revocations from other instances may have been missed (see RevocationBus). */
+  readonly live: boolean;
+  /** Stops listening to the bus. */
+  close(): Promise<void>;
 }
 
-export function createRevocationList(store: RevocationStore): RevocationList {
+/** How soon to try re-reading the store again when that failed after a re-subscription. */
+const RELOAD_RETRY_MS = 500;
+
+export function createRevocationList(store: RevocationStore, sync?: { bus: RevocationBus; clock: () => number }): RevocationList {
   const views = { jti: new Map<string, RevocationRecord>(), sid: new Map<string, RevocationRecord>(), user: new Map<string, RevocationRecord>() };
 
   const listeners = new Set<(revocation: RevocationRecord) => void>();
@@ -44,19 +53,51 @@ export function createRevocationList(store: RevocationStore): RevocationList {
     for (const listener of listeners) listener(r);
   }
 
+  /** True when the view already holds `r` or something at least as strong. */
+  function covers(r: RevocationRecord): boolean {
+    const existing = views[r.kind].get(r.subject);
+    return existing !== undefined && existing.revokedAt >= r.revokedAt && existing.expiresAt >= r.expiresAt;
+  }
+
+  async function load(now: number): Promise<void> {
+    for (const r of await store.list(now)) if (!covers(r)) apply(r);
+  }
+
+  // Each (re)subscription re-reads the store; only the latest one may declare the view live again.
+  let listening = sync === undefined;
+  let generation = 0;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const subscription = sync?.bus.start({
+    revocation: apply,
+    live(up) {
+      const current = ++generation;
+      listening = false;
+      clearTimeout(retry);
+      if (!up) return;
+      const reload = () => {
+        load(sync.clock()).then(
+          () => { if (current === generation) listening = true; },
+          () => {
+            if (current === generation) retry = setTimeout(reload, RELOAD_RETRY_MS).unref();
+          },
+        );
+      };
+      reload();
+    },
+  });
+
   function reset(records: readonly RevocationRecord[]): void {
     for (const view of Object.values(views)) view.clear();
     for (const record of records) merge(record);
   }
 
   return {
-    async load(now) {
-      reset(await store.list(now));
-    },
+    load,
     reset,
     async revoke(revocation) {
       await store.add(revocation);
       apply(revocation);
+      await sync?.bus.publish(revocation);
     },
     apply,
     isRevoked({ jti, sid, sub, iat }, now) {
@@ -80,6 +121,13 @@ export function createRevocationList(store: RevocationStore): RevocationList {
     },
     get size() {
       return views.jti.size + views.sid.size + views.user.size;
+    },
+    get live() {
+      return listening;
+    },
+    async close() {
+      clearTimeout(retry);
+      await subscription?.stop();
     },
   };
 }

@@ -1,7 +1,7 @@
 // Owns failing closed: wraps a store so that any failure of the backend surfaces as 503 `unavailable`
 // (with the original as `cause`, for the log), never as a pass and never as an opaque 500.
 import { GatehouseError } from './errors.js';
-import type { Store } from './store.js';
+import type { RevocationBus, Store } from './store.js';
 
 type AsyncMethods = Record<string, (...args: never[]) => Promise<unknown>>;
 
@@ -23,6 +23,11 @@ function guard<T extends object>(part: T, kind: string): T {
   return wrapped as T;
 }
 
+function guardBus(bus: RevocationBus, kind: string): RevocationBus {
+  const { publish } = guard({ publish: (r: Parameters<RevocationBus['publish']>[0]) => bus.publish(r) }, kind);
+  return { publish, start: (handlers) => bus.start(handlers) };
+}
+
 export function guardStore(store: Store): Store {
   return {
     kind: store.kind,
@@ -32,6 +37,7 @@ export function guardStore(store: Store): Store {
     keys: guard(store.keys, store.kind),
     refreshTokens: guard(store.refreshTokens, store.kind),
     revocations: guard(store.revocations, store.kind),
+    ...(store.revocationBus && { revocationBus: guardBus(store.revocationBus, store.kind) }),
     ping: () => store.ping(),
     close: () => store.close(),
   };

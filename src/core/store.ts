@@ -1,5 +1,5 @@
 // Owns the storage contracts: domain-specific store interfaces that every backend (memory, SQLite,
-// and later PostgreSQL and Redis) implements. Core code does I/O only through these.
+// PostgreSQL, Redis) implements. Core code does I/O only through these.
 // Times are epoch milliseconds. A store that cannot reach its backend throws; "not found" is a value.
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -192,6 +192,18 @@ export interface RevocationStore {
   deleteExpired(now: number): Promise<number>;
 }
 
+/**
+ * Carries revocations between instances that share a store (Redis pub/sub). It keeps nothing: a revocation
+ * published while an instance is not listening is never delivered to it, so `live(false)` means "may have
+ * missed some" and the instance must re-read `RevocationStore.list` after the next `live(true)`.
+ */
+export interface RevocationBus {
+  /** Sends a revocation (already stored) to every other instance. */
+  publish(revocation: RevocationRecord): Promise<void>;
+  /** Starts listening: `revocation` for each one another instance published, `live` on every change of state. */
+  start(handlers: { revocation(revocation: RevocationRecord): void; live(up: boolean): void }): { stop(): Promise<void> };
+}
+
 export interface Store {
   /** Human-readable backend name, e.g. "memory" or "sqlite". */
   readonly kind: string;
@@ -201,6 +213,8 @@ export interface Store {
   readonly keys: KeyStore;
   readonly refreshTokens: RefreshTokenStore;
   readonly revocations: RevocationStore;
+  /** Present when several instances share the store: revocations must reach all of them. */
+  readonly revocationBus?: RevocationBus;
   /** Resolves when the backend is reachable; throws otherwise (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,9 +2,12 @@
 // bearer token — signature and claims (access-tokens.ts), then revocation on the in-memory fast path.
 import { issueAccessToken, verifyAccessToken, type AccessClaims } from './access-tokens.js';
 import type { GatehouseConfig } from './config.js';
+import { GatehouseError } from './errors.js';
 import type { RandomBytes } from './credentials.js';
 import type { KeyRing } from './keys.js';
 import type { RevocationList } from './revocation.js';
+
+const KEY_RELOAD_INTERVAL_MS = 1000;
 
 export interface TokenService {
   issue(subject: { userId: string; roles: readonly string[] }, sessionId: string, now: number, ttlSeconds?: number): Promise<{ token: string; claims: AccessClaims }>;
@@ -22,13 +25,27 @@ export function createTokenService(deps: {
 }): TokenService {
   const { config, ring, revocations, random } = deps;
 
+  // A kid this instance has not seen may be a key another instance created (two instances starting on an
+  // empty database both make one): re-read the store, at most once a second, however many such tokens come.
+  let lastReload = 0;
+  let reloading: Promise<void> | undefined;
+  async function keyFor(kid: string, issuedAtMs: number, now: number) {
+    const known = ring.list().some((k) => k.kid === kid);
+    if (!known && Date.now() - lastReload >= KEY_RELOAD_INTERVAL_MS) {
+      lastReload = Date.now();
+      reloading ??= ring.reload().catch(() => {}).finally(() => (reloading = undefined)); // unreadable: the kid stays unknown
+    }
+    if (!known && reloading) await reloading;
+    return ring.verificationKey(kid, issuedAtMs, now);
+  }
+
   const verify = (token: string, now: number) =>
     verifyAccessToken(token, {
       issuer: config.issuer,
       audience: config.audience,
       now,
       maxTtlSeconds: config.accessTtlSeconds,
-      keyFor: (kid, issuedAtMs) => ring.verificationKey(kid, issuedAtMs, now),
+      keyFor: (kid, issuedAtMs) => keyFor(kid, issuedAtMs, now),
     });
 
   return {
@@ -47,6 +64,10 @@ export function createTokenService(deps: {
     },
     verify,
     async authenticate(token, now) {
+      // Another instance's revocation may have been missed: refuse to answer rather than pass it unchecked.
+      if (!revocations.live) {
+        throw new GatehouseError('unavailable', 'Revocations from other instances cannot be checked right now; try again shortly.', { retryAfterSeconds: 1 });
+      }
       const claims = await verify(token, now);
       return claims && !revocations.isRevoked(claims, now) ? claims : null;
     },

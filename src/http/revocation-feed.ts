@@ -1,6 +1,6 @@
 // Owns the revocation feed: a Server-Sent Events stream that verifiers subscribe to. A new subscriber gets a
 // `snapshot` of every live revocation, then each `revocation` as it happens, and a `heartbeat` every few
-// seconds so it can tell how stale its view is. Event ids are a resume cursor (`boot:sequence`): a
+// seconds (while this instance's view is live) so it can tell how stale its view is. Event ids are a resume cursor (`boot:sequence`): a
 // reconnect with Last-Event-ID replays what it missed, or gets a fresh snapshot when that is gone.
 // Events carry token, session and user ids — never a secret.
 import { randomBytes } from 'node:crypto';
@@ -31,15 +31,18 @@ export function createRevocationFeed(gatehouse: Gatehouse): RevocationFeed {
     for (const write of writers) write(chunk);
   });
   const heartbeat = setInterval(() => {
+    // An instance that may have missed other instances' revocations stays silent: its verifiers go stale and
+    // fail closed (maxStalenessMs) rather than trust it.
+    if (!gatehouse.revocations.live) return;
     const chunk = `event: heartbeat\ndata: ${JSON.stringify({ now: gatehouse.clock() })}\n\n`;
     for (const write of writers) write(chunk);
   }, HEARTBEAT_MS);
   heartbeat.unref();
 
   function replayFrom(lastEventId: string | undefined): string | null {
-    const [idBoot, idSeq] = (lastEventId ?? '').split(':');
+    const [idBoot, idSeq = ''] = (lastEventId ?? '').split(':');
     const seq = Number(idSeq);
-    if (idBoot !== boot || !Number.isInteger(seq) || seq > sequence) return null;
+    if (idBoot !== boot || !/^\d+$/.test(idSeq) || seq > sequence) return null;
     const oldest = buffer[0]?.seq ?? sequence + 1;
     if (seq < oldest - 1) return null;
     return buffer.filter((e) => e.seq > seq).map((e) => e.chunk).join('');

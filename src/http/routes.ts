@@ -81,6 +81,9 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
       } catch {
         throw new GatehouseError('unavailable', `The ${gatehouse.store.kind} store is unreachable.`, { retryAfterSeconds: 1 });
       }
+      if (!gatehouse.revocations.live) {
+        throw new GatehouseError('unavailable', 'Not listening for other instances\' revocations yet.', { retryAfterSeconds: 1 });
+      }
       return json(200, { status: 'ready' });
     }),
 

@@ -1,10 +1,40 @@
-// Owns choosing a store from GATEHOUSE_DATABASE_URL: `sqlite:PATH` (the default) or `memory:`.
+// Owns choosing the store from the configuration: GATEHOUSE_DATABASE_URL picks SQLite (the default),
+// PostgreSQL or memory; GATEHOUSE_REDIS_URL, when set, moves sessions, refresh families and rate limits to
+// Redis and publishes revocations to every instance.
+import type { GatehouseConfig } from '../core/config.js';
 import type { Store } from '../core/store.js';
 import { createMemoryStore } from './memory.js';
+import { createPostgresStore } from './postgres/index.js';
+import { createRedisBackend, withRedis } from './redis/index.js';
 import { createSqliteStore } from './sqlite/index.js';
 
-export async function openStore(databaseUrl: string): Promise<Store> {
-  if (databaseUrl === 'memory:') return createMemoryStore();
-  if (databaseUrl.startsWith('sqlite:')) return createSqliteStore({ path: databaseUrl.slice('sqlite:'.length) });
-  throw new Error(`Unsupported database URL scheme: ${databaseUrl.split(':')[0] ?? ''}`);
+export type StoreConfig = Pick<
+  GatehouseConfig,
+  'databaseUrl' | 'databasePoolSize' | 'databaseStatementTimeoutMs' | 'redisUrl' | 'redisPrefix' | 'redisCommandTimeoutMs'
+>;
+
+export async function openDatabase(config: Pick<StoreConfig, 'databaseUrl'> & Partial<StoreConfig>): Promise<Store> {
+  const url = config.databaseUrl;
+  if (url === 'memory:') return createMemoryStore();
+  if (url.startsWith('sqlite:')) return createSqliteStore({ path: url.slice('sqlite:'.length) });
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    return createPostgresStore({
+      connectionString: url,
+      poolSize: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+    });
+  }
+  throw new Error(`Unsupported database URL scheme: ${url.split(':')[0] ?? ''}`);
+}
+
+export async function openStore(config: StoreConfig): Promise<Store> {
+  const store = await openDatabase(config);
+  if (config.redisUrl === null) return store;
+  try {
+    const redis = await createRedisBackend({ url: config.redisUrl, prefix: config.redisPrefix, commandTimeoutMs: config.redisCommandTimeoutMs });
+    return withRedis(store, redis);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }

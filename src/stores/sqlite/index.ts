@@ -1,16 +1,12 @@
-// Owns the SQLite store: opening the file (pragmas, migrations) and assembling the Kysely-backed store
-// contracts (account-stores.ts, token-stores.ts). Single-node deployments only. Every query is
-// parameterized; no data is ever spliced into SQL.
+// Owns the SQLite store: opening the file (permissions, pragmas) and handing it to the shared SQL store
+// (stores/sql). Single-node deployments only. Every query is parameterized; no data is spliced into SQL.
 
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { Store } from '../../core/store.js';
-import { createRateLimitStore, createSessionStore, createUserStore } from './account-stores.js';
-import { migrationProvider } from './migrations.js';
-import type { Database } from './schema.js';
-import { createKeyStore, createRefreshTokenStore, createRevocationStore } from './token-stores.js';
+import { createSqlStore, migrateToLatest, type Database } from '../sql/index.js';
 
 /**
  * Either a file path (parent directories are created; `:memory:` works) or an open better-sqlite3
@@ -42,41 +38,17 @@ function applyPragmas(database: BetterSqlite3.Database): void {
   database.pragma('busy_timeout = 5000');
 }
 
-async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error !== undefined || failed) {
-    const name = failed ? ` (${failed.migrationName})` : '';
-    throw new Error(`sqlite store: migration failed${name}`, { cause: error });
-  }
-}
-
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const database = openDatabase(options);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   try {
     applyPragmas(database);
-    await migrateToLatest(db);
+    await migrateToLatest(db, 'sqlite');
   } catch (error) {
     await db.destroy().catch(() => {});
     if (database.open) database.close();
     throw error;
   }
 
-  return {
-    kind: 'sqlite',
-    users: createUserStore(db),
-    sessions: createSessionStore(db),
-    rateLimits: createRateLimitStore(db),
-    keys: createKeyStore(db),
-    refreshTokens: createRefreshTokenStore(db),
-    revocations: createRevocationStore(db),
-    async ping() {
-      await sql`select 1`.execute(db);
-    },
-    async close() {
-      await db.destroy(); // closes the better-sqlite3 database too
-    },
-  };
+  return createSqlStore(db, 'sqlite'); // destroying Kysely closes the better-sqlite3 database too
 }

@@ -19,7 +19,7 @@ import type {
 } from '../../core/store.js';
 import { runStoreConformance } from '../../testing/conformance.js';
 import { createSqliteStore } from './index.js';
-import { migrationProvider } from './migrations.js';
+import { migrationProvider } from '../sql/migrations.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'gatehouse-sqlite-'));
 
@@ -100,7 +100,7 @@ describe('sqlite store', () => {
     const old = join(dir, 'upgrade.db');
     const raw = new BetterSqlite3(old);
     const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
-    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateTo('0001_initial');
+    const { error } = await new Migrator({ db, provider: migrationProvider('sqlite') }).migrateTo('0001_initial');
     assert.equal(error, undefined);
     raw.prepare("INSERT INTO users VALUES ('usr_1', 'a@example.com', '$argon2id$x', '[\"admin\"]', ?, ?)").run(T0, T0);
     await db.destroy();

@@ -1,4 +1,4 @@
-// Owns the SQLite account stores: users, sessions and rate limits, with their row mappers.
+// Owns the SQL account stores (SQLite and PostgreSQL): users, sessions and rate limits, with their row mappers.
 
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';

@@ -1,4 +1,4 @@
-// Owns the SQLite token stores: signing keys, refresh-token families (with rotation) and revocations,
+// Owns the SQL token stores (SQLite and PostgreSQL): signing keys, refresh-token families (with rotation) and revocations,
 // with their row mappers.
 
 import { sql } from 'kysely';
@@ -118,7 +118,7 @@ async function rotateIn(
   if (family.revokedAt !== null || family.expiresAt <= now || family.absoluteExpiresAt <= now) return { status: 'invalid' };
 
   if (token.used_at === null) {
-    if (successor.familyId !== family.id) throw new Error('sqlite store: the successor must belong to the same family');
+    if (successor.familyId !== family.id) throw new Error('sql store: the successor must belong to the same family');
     // Guarded "mark spent": even if two rotations of this token ever overlapped, only one can flip used_at.
     const spent = await trx
       .updateTable('refresh_tokens')
@@ -162,7 +162,7 @@ export function createRefreshTokenStore(db: Kysely<Database>): RefreshTokenStore
 
   return {
     async createFamily(f, token) {
-      if (token.familyId !== f.id) throw new Error('sqlite store: the first token must belong to the new family');
+      if (token.familyId !== f.id) throw new Error('sql store: the first token must belong to the new family');
       await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('refresh_families')
@@ -191,8 +191,9 @@ export function createRefreshTokenStore(db: Kysely<Database>): RefreshTokenStore
       return row ? toFamily(row) : null;
     },
     async rotate(tokenId, successor, now, graceMs, familyExpiresAt) {
-      // Kysely's SQLite driver holds its single connection for the whole transaction, so concurrent
-      // rotations run one after another; the guarded UPDATE in rotateIn is a second line of defence.
+      // SQLite: Kysely holds its single connection for the whole transaction, so rotations run one after
+      // another. PostgreSQL (READ COMMITTED): concurrent rotations of one token meet at the guarded UPDATE
+      // in rotateIn; the loser waits for the winner's commit, updates nothing, and re-reads the spent token.
       return db.transaction().execute((trx) => rotateIn(trx, tokenId, successor, now, graceMs, familyExpiresAt));
     },
     async listFamiliesByUser(userId, now) {
@@ -237,14 +238,15 @@ export function createRefreshTokenStore(db: Kysely<Database>): RefreshTokenStore
 export function createRevocationStore(db: Kysely<Database>): RevocationStore {
   return {
     async add(r) {
-      // In ON CONFLICT DO UPDATE the bare table name reads the stored row; two-argument max() is scalar.
+      // In ON CONFLICT DO UPDATE the table name reads the stored row and `excluded` the new one; CASE rather
+      // than max()/greatest() so one statement serves SQLite and PostgreSQL.
       await db
         .insertInto('revocations')
         .values({ kind: r.kind, subject: r.subject, revoked_at: r.revokedAt, expires_at: r.expiresAt })
         .onConflict((oc) =>
           oc.columns(['kind', 'subject']).doUpdateSet({
-            revoked_at: sql<number>`max(revocations.revoked_at, excluded.revoked_at)`,
-            expires_at: sql<number>`max(revocations.expires_at, excluded.expires_at)`,
+            revoked_at: sql<number>`CASE WHEN excluded.revoked_at > revocations.revoked_at THEN excluded.revoked_at ELSE revocations.revoked_at END`,
+            expires_at: sql<number>`CASE WHEN excluded.expires_at > revocations.expires_at THEN excluded.expires_at ELSE revocations.expires_at END`,
           }),
         )
         .execute();

@@ -1,5 +1,5 @@
-// Owns the Kysely table types for the SQLite store: column names and types exactly as stored
-// (snake_case, epoch-millisecond INTEGERs, JSON as TEXT). Mapping to domain records lives in account-stores.ts and token-stores.ts.
+// Owns the Kysely table types of the SQL stores: column names and types as the domain sees them
+// (snake_case, epoch milliseconds as numbers, JSON as TEXT). Mapping to domain records lives in account-stores.ts and token-stores.ts.
 
 export interface UsersTable {
   id: string;

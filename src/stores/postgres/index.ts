@@ -1,0 +1,80 @@
+// Owns the PostgreSQL store: the connection pool (size, connect and statement timeouts, bigint parsing, an
+// optional schema) and handing it to the shared SQL store (stores/sql), so SQLite and PostgreSQL run the same
+// queries and migrations. Every query is parameterized; no data is spliced into SQL.
+
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Store } from '../../core/store.js';
+import { createSqlStore, migrateToLatest, type Database } from '../sql/index.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database` */
+  connectionString: string;
+  /** Schema that holds every table (created when missing). Default: the server's search_path (`public`). */
+  schema?: string;
+  /** Connections in the pool. Default 10. */
+  poolSize?: number;
+  /** Longest a statement may run, server-side (and, plus a second, client-side). Default 5000 ms. */
+  statementTimeoutMs?: number;
+  /** Longest to wait for a connection (a new one, or a free one from a full pool). Default 5000 ms. */
+  connectTimeoutMs?: number;
+}
+
+export const DEFAULT_POOL_SIZE = 10;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const INT8_OID = 20;
+
+/** Epoch milliseconds are bigint columns; they fit a double exactly (pg hands int8 out as strings otherwise). */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+function createPool(options: PostgresStoreOptions): pg.Pool {
+  const { schema, statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS, connectTimeoutMs = 5000 } = options;
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 1000, // a server that stops answering mid-query
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    types,
+    ...(schema !== undefined && { options: `-c search_path=${schema}` }),
+  });
+  // An idle connection dropped by the server (restart, failover) is reported here; the pool discards it and
+  // the next query opens a new one. Unhandled, the event would end the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+async function createSchema(options: PostgresStoreOptions & { schema: string }): Promise<void> {
+  const client = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`); // name checked against SCHEMA_NAME
+  } catch (error) {
+    // Two instances starting at once can race on the catalog; the schema exists either way.
+    if ((error as { code?: string }).code !== '23505') throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const { schema } = options;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new Error(`postgres store: invalid schema name ${JSON.stringify(schema)}`);
+  if (schema !== undefined) await createSchema({ ...options, schema });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(options) }) });
+  try {
+    await sql`select 1`.execute(db);
+    await migrateToLatest(db, 'postgres'); // Kysely's migrator holds an advisory lock: instances may start together
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw error;
+  }
+  return createSqlStore(db, 'postgres');
+}

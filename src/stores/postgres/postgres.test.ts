@@ -1,0 +1,49 @@
+// Owns the PostgreSQL store's tests: the shared conformance suite, each test in a schema of its own on the
+// server named by GATEHOUSE_TEST_DATABASE_URL (skipped, saying so, when it is unset).
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runStoreConformance } from '../../testing/conformance.js';
+import { POSTGRES_URL, SKIP_POSTGRES, dropSchema, uniqueName } from '../../../test/support-services.js';
+import { createPostgresStore } from './index.js';
+
+if (SKIP_POSTGRES) {
+  describe('postgres store', { skip: SKIP_POSTGRES }, () => {});
+} else {
+  const url = POSTGRES_URL!;
+  runStoreConformance('postgres', async () => {
+    const schema = uniqueName('gh_conf');
+    const store = await createPostgresStore({ connectionString: url, schema });
+    return { store, cleanup: () => dropSchema(url, schema) };
+  });
+
+  describe('postgres store', () => {
+    it('refuses a schema name that is not a plain identifier', async () => {
+      await assert.rejects(createPostgresStore({ connectionString: url, schema: 'x; drop table users' }), /invalid schema name/);
+    });
+
+    it('starts twice on one schema at once (migrations take a lock) and keeps epoch milliseconds exact', async () => {
+      const schema = uniqueName('gh_twice');
+      try {
+        const [a, b] = await Promise.all([
+          createPostgresStore({ connectionString: url, schema }),
+          createPostgresStore({ connectionString: url, schema }),
+        ]);
+        const at = 4_102_444_800_123; // 2100-01-01, past 32-bit seconds and int4 milliseconds
+        await a.users.create({ id: 'u1', email: 'a@example.com', passwordHash: 'h', roles: [], createdAt: at, updatedAt: at });
+        const user = await b.users.findById('u1');
+        assert.equal(user?.createdAt, at);
+        assert.equal(typeof user?.createdAt, 'number');
+        await Promise.all([a.close(), b.close()]);
+      } finally {
+        await dropSchema(url, schema);
+      }
+    });
+
+    it('fails fast, not hanging, when the server cannot be reached', async () => {
+      const started = Date.now();
+      await assert.rejects(createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test', connectTimeoutMs: 1000 }));
+      assert.ok(Date.now() - started < 3000);
+    });
+  });
+}

@@ -1,0 +1,87 @@
+// Owns the Redis backend's tests: the shared conformance suite on a memory store with sessions, refresh
+// families and rate limits moved to Redis (each test under its own key prefix on GATEHOUSE_TEST_REDIS_URL,
+// skipped, saying so, when it is unset), and the revocation bus between two backends.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { RevocationRecord } from '../../core/store.js';
+import { runStoreConformance } from '../../testing/conformance.js';
+import { REDIS_URL, SKIP_REDIS, dropPrefix, uniqueName } from '../../../test/support-services.js';
+import { createMemoryStore } from '../memory.js';
+import { createRedisBackend, withRedis, type RedisBackend } from './index.js';
+
+async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+if (SKIP_REDIS) {
+  describe('redis backend', { skip: SKIP_REDIS }, () => {});
+} else {
+  const url = REDIS_URL!;
+  runStoreConformance('memory+redis', async () => {
+    const prefix = `${uniqueName('ghconf')}:`;
+    const store = withRedis(createMemoryStore(), await createRedisBackend({ url, prefix }));
+    return { store, cleanup: () => dropPrefix(url, prefix) };
+  });
+
+  describe('redis backend', () => {
+    it('refuses a key prefix that would move the hash tag', async () => {
+      await assert.rejects(createRedisBackend({ url, prefix: 'a{b}:' }), /key prefix/);
+    });
+
+    it('fails fast, not hanging, when the server cannot be reached', async () => {
+      const started = Date.now();
+      await assert.rejects(createRedisBackend({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 500 }));
+      assert.ok(Date.now() - started < 3000);
+    });
+
+    describe('revocation bus', () => {
+      const prefix = `${uniqueName('ghbus')}:`;
+      let a: RedisBackend;
+      let b: RedisBackend;
+      before(async () => {
+        a = await createRedisBackend({ url, prefix });
+        b = await createRedisBackend({ url, prefix });
+      });
+      after(async () => {
+        await Promise.all([a.close(), b.close()]);
+        await dropPrefix(url, prefix);
+      });
+
+      it('delivers what one instance publishes to the others, not back to itself, and reports liveness', async () => {
+        const seenA: RevocationRecord[] = [];
+        const seenB: RevocationRecord[] = [];
+        let liveB = false;
+        const ha = a.revocationBus.start({ revocation: (r) => seenA.push(r), live: () => {} });
+        const hb = b.revocationBus.start({ revocation: (r) => seenB.push(r), live: (up) => (liveB = up) });
+        await until(() => liveB);
+        await new Promise((resolve) => setTimeout(resolve, 50)); // a's subscription too
+        const revocation: RevocationRecord = { kind: 'sid', subject: 'fam_1', revokedAt: 1, expiresAt: 2 };
+        await a.revocationBus.publish(revocation);
+        await until(() => seenB.length === 1);
+        assert.deepEqual(seenB, [revocation]);
+        assert.deepEqual(seenA, []);
+        await hb.stop();
+        await until(() => !liveB);
+        await ha.stop();
+      });
+
+      it('ignores malformed messages on the channel', async () => {
+        const seen: RevocationRecord[] = [];
+        let live = false;
+        const handle = b.revocationBus.start({ revocation: (r) => seen.push(r), live: (up) => (live = up) });
+        await until(() => live);
+        await a.client.publish(`${prefix}revocations`, 'not json');
+        await a.client.publish(`${prefix}revocations`, JSON.stringify({ o: 'x', r: { kind: 'everything', subject: 'u', revokedAt: 1, expiresAt: 2 } }));
+        await a.client.publish(`${prefix}revocations`, JSON.stringify({ o: 'x', r: { kind: 'jti', subject: 'j', revokedAt: 1, expiresAt: 2 } }));
+        await until(() => seen.length === 1);
+        assert.equal(seen[0]!.subject, 'j');
+        await handle.stop();
+      });
+    });
+  });
+}

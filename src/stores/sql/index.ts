@@ -1,0 +1,43 @@
+// Owns what the SQL backends share once a Kysely instance is open: migrating to the latest schema and
+// assembling the store contracts from account-stores.ts and token-stores.ts. Opening connections is the
+// dialect's own business (stores/sqlite, stores/postgres).
+
+import { Migrator, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Store } from '../../core/store.js';
+import { createRateLimitStore, createSessionStore, createUserStore } from './account-stores.js';
+import { migrationProvider, type SqlDialect } from './migrations.js';
+import type { Database } from './schema.js';
+import { createKeyStore, createRefreshTokenStore, createRevocationStore } from './token-stores.js';
+
+export type { Database } from './schema.js';
+export type { SqlDialect } from './migrations.js';
+
+export async function migrateToLatest(db: Kysely<Database>, dialect: SqlDialect): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error !== undefined || failed) {
+    const name = failed ? ` (${failed.migrationName})` : '';
+    throw new Error(`${dialect} store: migration failed${name}`, { cause: error });
+  }
+}
+
+/** The Store over an open, migrated database; `close` destroys the Kysely instance (and its connections). */
+export function createSqlStore(db: Kysely<Database>, kind: SqlDialect): Store {
+  return {
+    kind,
+    users: createUserStore(db),
+    sessions: createSessionStore(db),
+    rateLimits: createRateLimitStore(db),
+    keys: createKeyStore(db),
+    refreshTokens: createRefreshTokenStore(db),
+    revocations: createRevocationStore(db),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// Owns the SQL schema history shared by SQLite and PostgreSQL: named, in-code Kysely migrations applied in
+// key order on open. Never change what a shipped migration does; add a new one.
+
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/** Epoch milliseconds: SQLite's INTEGER is 64-bit already; PostgreSQL's integer is 32-bit, so bigint. */
+const msType = (dialect: SqlDialect) => (dialect === 'postgres' ? 'bigint' : 'integer');
+
+function migrations(dialect: SqlDialect): Record<string, Migration> {
+  const ms = msType(dialect);
+  return {
+    '0001_initial': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('email', 'text', (c) => c.notNull().unique())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('roles', 'text', (c) => c.notNull()) // JSON array
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('secret_hash', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('last_active_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .addColumn('absolute_expires_at', ms, (c) => c.notNull())
+          .addColumn('user_agent', 'text')
+          .addColumn('ip', 'text')
+          .addColumn('data', 'text') // JSON object or NULL
+          .execute();
+        await db.schema.createIndex('sessions_user_id_idx').on('sessions').column('user_id').execute();
+        await db.schema.createIndex('sessions_expires_at_idx').on('sessions').column('expires_at').execute();
+
+        await db.schema
+          .createTable('rate_limits')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addColumn('reset_at', ms, (c) => c.notNull())
+          .execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('rate_limits').execute();
+        await db.schema.dropTable('sessions').execute();
+        await db.schema.dropTable('users').execute();
+      },
+    },
+
+    '0002_tokens': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('signing_keys')
+          .addColumn('kid', 'text', (c) => c.primaryKey())
+          .addColumn('alg', 'text', (c) => c.notNull())
+          .addColumn('public_jwk', 'text', (c) => c.notNull()) // JSON object
+          .addColumn('private_key_encrypted', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('activates_at', ms, (c) => c.notNull())
+          .addColumn('retired_at', ms)
+          .addColumn('expires_at', ms)
+          .execute();
+
+        await db.schema
+          .createTable('refresh_families')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('mode', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('last_used_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .addColumn('absolute_expires_at', ms, (c) => c.notNull())
+          .addColumn('revoked_at', ms)
+          .addColumn('user_agent', 'text')
+          .addColumn('ip', 'text')
+          .execute();
+        await db.schema.createIndex('refresh_families_user_id_idx').on('refresh_families').column('user_id').execute();
+
+        await db.schema
+          .createTable('refresh_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('family_id', 'text', (c) => c.notNull().references('refresh_families.id').onDelete('cascade'))
+          .addColumn('secret_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('used_at', ms)
+          .addColumn('successor_id', 'text')
+          .execute();
+        await db.schema.createIndex('refresh_tokens_family_id_idx').on('refresh_tokens').column('family_id').execute();
+
+        await db.schema
+          .createTable('revocations')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .addPrimaryKeyConstraint('revocations_pk', ['kind', 'subject'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('revocations').execute();
+        await db.schema.dropTable('refresh_tokens').execute();
+        await db.schema.dropTable('refresh_families').execute();
+        await db.schema.dropTable('signing_keys').execute();
+      },
+    },
+  };
+}
+
+export function migrationProvider(dialect: SqlDialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return migrations(dialect);
+    },
+  };
+}
