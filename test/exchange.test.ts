@@ -5,19 +5,10 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createClient, errorCode, PASSWORD, startTestServer, type Client, type TestServer } from './helpers.js';
+import { bearer, createClient, errorCode, PASSWORD, register, startTestServer, type Client, type TestServer } from './helpers.js';
 
 interface Exchanged { access_token: string; token_type: string; expires_in: number }
 interface Me { user: { id: string }; auth: { mode: string; sessionId: string; expiresAt: string } }
-
-const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-
-async function register(server: TestServer): Promise<string> {
-  const email = `user${Math.random().toString(36).slice(2)}@example.com`;
-  const response = await createClient(server).post('/auth/register', { email, password: PASSWORD });
-  assert.equal(response.status, 201, response.text);
-  return email;
-}
 
 /** A browser signed in with a cookie session; its id and expiry from /auth/me. */
 async function sessionLogin(server: TestServer, email: string) {

@@ -172,3 +172,30 @@ export async function signedIn(server: TestServer, email = `user${Math.random().
 export function errorCode(response: ApiResponse): string | undefined {
   return (response.body as { error?: { code?: string } } | null)?.error?.code;
 }
+
+/** The body of a token-mode login or refresh. */
+export interface TokenBody {
+  token_type: string;
+  access_token: string;
+  expires_in: number;
+  refresh_token: string;
+  refresh_expires_in: number;
+  user?: { id: string };
+}
+
+export const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+/** Registers a fresh user (on any server sharing the store); returns the email. */
+export async function register(server: Pick<TestServer, 'url' | 'origin'>): Promise<string> {
+  const email = `user${Math.random().toString(36).slice(2)}@example.com`;
+  const response = await createClient(server).post('/auth/register', { email, password: PASSWORD });
+  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
+  return email;
+}
+
+/** Logs in in token mode. */
+export async function tokenLogin(server: Pick<TestServer, 'url' | 'origin'>, email: string, password = PASSWORD): Promise<TokenBody> {
+  const response = await createClient(server).post('/auth/login', { email, password, mode: 'token' });
+  if (response.status !== 200) throw new Error(`token login failed: ${response.status} ${response.text}`);
+  return response.body as TokenBody;
+}

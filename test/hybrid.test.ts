@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createClient, errorCode, PASSWORD, startTestServer, type ApiResponse, type Client, type TestServer } from './helpers.js';
+import { createClient, errorCode, PASSWORD, register, startTestServer, type ApiResponse, type Client, type TestServer } from './helpers.js';
 
 const ACCESS = '__Host-gh_access';
 const REFRESH = '__Secure-gh_refresh';
@@ -23,13 +23,6 @@ const byName = (response: ApiResponse) => new Map(response.setCookies.map((c) =>
 const valueOf = (line: string | undefined) => (line ?? '').split(';')[0]!.split('=').slice(1).join('=');
 const cookieOnly = (cookie: string, headers: Record<string, string> = {}) => ({ noCookies: true, headers: { cookie, ...headers } });
 const csrf = (token: string) => ({ 'x-csrf-token': token });
-
-async function register(server: TestServer): Promise<string> {
-  const email = `user${Math.random().toString(36).slice(2)}@example.com`;
-  const response = await createClient(server).post('/auth/register', { email, password: PASSWORD });
-  assert.equal(response.status, 201, response.text);
-  return email;
-}
 
 async function hybridLogin(server: TestServer, email: string, client = createClient(server, { browser: true })): Promise<Hybrid> {
   const login = await client.post('/auth/login', { email, password: PASSWORD, mode: 'hybrid' });

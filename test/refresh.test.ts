@@ -3,32 +3,9 @@
 // forged tokens, idle and absolute expiry on the injected clock, the per-family rate limit, and body checks.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createClient, errorCode, PASSWORD, startTestServer, type TestServer } from './helpers.js';
-
-interface TokenBody {
-  token_type: string;
-  access_token: string;
-  expires_in: number;
-  refresh_token: string;
-  refresh_expires_in: number;
-  user?: { id: string };
-}
+import { bearer, createClient, errorCode, register, startTestServer, tokenLogin, type TestServer, type TokenBody } from './helpers.js';
 
 const MINUTE = 60_000;
-const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-
-async function register(server: TestServer): Promise<string> {
-  const email = `user${Math.random().toString(36).slice(2)}@example.com`;
-  const response = await createClient(server).post('/auth/register', { email, password: PASSWORD });
-  assert.equal(response.status, 201, response.text);
-  return email;
-}
-
-async function tokenLogin(server: TestServer, email: string): Promise<TokenBody> {
-  const response = await createClient(server).post('/auth/login', { email, password: PASSWORD, mode: 'token' });
-  assert.equal(response.status, 200, response.text);
-  return response.body as TokenBody;
-}
 
 const refresh = (server: TestServer, refreshToken: unknown) => createClient(server).post('/auth/refresh', { refresh_token: refreshToken });
 const me = (server: TestServer, accessToken: string) => createClient(server).get('/auth/me', bearer(accessToken));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CompactSign, decodeJwt } from 'jose';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
-import { createClient, errorCode, fakeClock, PASSWORD, signedIn, startTestServer, type Client, type TestServer } from './helpers.js';
+import { bearer, createClient, errorCode, fakeClock, PASSWORD, register, signedIn, startTestServer, type Client, type TestServer } from './helpers.js';
 
 interface TokenBody {
   access_token: string;
@@ -19,15 +19,6 @@ interface Listed {
   id: string;
   mode: string;
   current: boolean;
-}
-
-const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-
-async function register(server: TestServer): Promise<string> {
-  const email = `user${Math.random().toString(36).slice(2)}@example.com`;
-  const response = await createClient(server).post('/auth/register', { email, password: PASSWORD });
-  assert.equal(response.status, 201, response.text);
-  return email;
 }
 
 async function tokenLogin(server: TestServer, email: string, password = PASSWORD): Promise<TokenBody & { sid: string }> {
