@@ -2,17 +2,21 @@
 // Owns the command line: `gatehouse serve` (configuration from flags and GATEHOUSE_* variables, graceful
 // shutdown on SIGTERM/SIGINT), `gatehouse keys rotate|list` and `gatehouse roles grant EMAIL ROLE`, the
 // latter working on the same store and secret as the server.
-import { ConfigError, describeOptions, resolveConfig, type GatehouseConfig } from '../core/config.js';
+import { ConfigError, describeOptions, redactUrlPassword, resolveConfig, type GatehouseConfig } from '../core/config.js';
 import { createGatehouse, type Gatehouse } from '../core/engine.js';
 import { loadOrCreateSecret } from '../secret.js';
 import { createServer } from '../server.js';
-import { openStore } from '../stores/open.js';
+import { openSqlDatabase, openStore } from '../stores/open.js';
+import { copyDatabase } from '../stores/sql/copy.js';
 
 const USAGE = `Usage:
   gatehouse serve [options]            start the server
   gatehouse keys rotate [options]      publish a new signing key now; it signs after the publish lead
   gatehouse keys list [options]        list signing keys (public data only)
   gatehouse roles grant EMAIL ROLE     give a user a role
+  gatehouse migrate SOURCE_URL         copy users, keys, sessions, refresh families and revocations
+                                       from SOURCE_URL (e.g. sqlite:./data/gatehouse.db) into
+                                       GATEHOUSE_DATABASE_URL (e.g. postgres://…); rows already there are kept
 
 Every option can be given as a flag or as an environment variable:
 `;
@@ -60,6 +64,23 @@ async function withEngine(config: Readonly<GatehouseConfig>, task: (gatehouse: G
   }
 }
 
+async function migrate(sourceUrl: string, targetUrl: string): Promise<void> {
+  if (sourceUrl === targetUrl) throw new UsageError('migrate: the source is the configured database itself');
+  const source = await openSqlDatabase(sourceUrl);
+  try {
+    const target = await openSqlDatabase(targetUrl);
+    try {
+      const counts = await copyDatabase(source, target);
+      const summary = Object.entries(counts).map(([table, n]) => `${n} ${table}`).join(', ');
+      process.stdout.write(`Copied ${summary} into ${redactUrlPassword(targetUrl)}.\nStart every instance with the same GATEHOUSE_SECRET as before: the signing keys are sealed under it.\n`);
+    } finally {
+      await target.destroy();
+    }
+  } finally {
+    await source.destroy();
+  }
+}
+
 async function run(command: string, args: readonly string[]): Promise<number> {
   // Arguments first, then flags: `gatehouse roles grant EMAIL ROLE --data-dir DIR`.
   const firstFlag = args.findIndex((a) => a.startsWith('--'));
@@ -99,6 +120,10 @@ async function run(command: string, args: readonly string[]): Promise<number> {
       return 1;
     }
     process.stdout.write(`Granted ${role} to ${email}. Access tokens issued from now on carry it.\n`);
+    return 0;
+  }
+  if (command === 'migrate' && sub !== undefined && rest.length === 0) {
+    await migrate(sub, config.databaseUrl);
     return 0;
   }
   throw new UsageError(`unknown command: ${[command, ...positional].join(' ')}`);

@@ -4,9 +4,11 @@
 import type { GatehouseConfig } from '../core/config.js';
 import type { Store } from '../core/store.js';
 import { createMemoryStore } from './memory.js';
-import { createPostgresStore } from './postgres/index.js';
+import type { Kysely } from 'kysely';
+import { createPostgresStore, openPostgresDatabase } from './postgres/index.js';
 import { createRedisBackend, withRedis } from './redis/index.js';
-import { createSqliteStore } from './sqlite/index.js';
+import type { Database } from './sql/index.js';
+import { createSqliteStore, openSqliteDatabase } from './sqlite/index.js';
 
 export type StoreConfig = Pick<
   GatehouseConfig,
@@ -17,7 +19,7 @@ export async function openDatabase(config: Pick<StoreConfig, 'databaseUrl'> & Pa
   const url = config.databaseUrl;
   if (url === 'memory:') return createMemoryStore();
   if (url.startsWith('sqlite:')) return createSqliteStore({ path: url.slice('sqlite:'.length) });
-  if (/^postgres(ql)?:\/\//.test(url)) {
+  if (isPostgres(url)) {
     return createPostgresStore({
       connectionString: url,
       poolSize: config.databasePoolSize,
@@ -25,6 +27,15 @@ export async function openDatabase(config: Pick<StoreConfig, 'databaseUrl'> & Pa
     });
   }
   throw new Error(`Unsupported database URL scheme: ${url.split(':')[0] ?? ''}`);
+}
+
+const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+/** A SQL database (sqlite: or postgres://), migrated, as Kysely: for `gatehouse migrate`. */
+export async function openSqlDatabase(url: string): Promise<Kysely<Database>> {
+  if (url.startsWith('sqlite:')) return openSqliteDatabase({ path: url.slice('sqlite:'.length) });
+  if (isPostgres(url)) return openPostgresDatabase({ connectionString: url });
+  throw new Error(`not a SQL database URL (sqlite:PATH or postgres://…): ${url.split(':')[0] ?? ''}`);
 }
 
 export async function openStore(config: StoreConfig): Promise<Store> {

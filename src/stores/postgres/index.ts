@@ -64,7 +64,8 @@ async function createSchema(options: PostgresStoreOptions & { schema: string }):
   }
 }
 
-export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+/** The pool, with the schema created and migrated, as Kysely (for tools such as `gatehouse migrate`). */
+export async function openPostgresDatabase(options: PostgresStoreOptions): Promise<Kysely<Database>> {
   const { schema } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new Error(`postgres store: invalid schema name ${JSON.stringify(schema)}`);
   if (schema !== undefined) await createSchema({ ...options, schema });
@@ -76,5 +77,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     await db.destroy().catch(() => {});
     throw error;
   }
-  return createSqlStore(db, 'postgres');
+  return db;
+}
+
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  return createSqlStore(await openPostgresDatabase(options), 'postgres');
 }

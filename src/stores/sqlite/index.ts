@@ -38,7 +38,8 @@ function applyPragmas(database: BetterSqlite3.Database): void {
   database.pragma('busy_timeout = 5000');
 }
 
-export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+/** The open, migrated database as Kysely (for tools such as `gatehouse migrate`); destroy it when done. */
+export async function openSqliteDatabase(options: SqliteStoreOptions): Promise<Kysely<Database>> {
   const database = openDatabase(options);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   try {
@@ -49,6 +50,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     if (database.open) database.close();
     throw error;
   }
+  return db;
+}
 
-  return createSqlStore(db, 'sqlite'); // destroying Kysely closes the better-sqlite3 database too
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  return createSqlStore(await openSqliteDatabase(options), 'sqlite'); // destroying Kysely closes the better-sqlite3 database too
 }

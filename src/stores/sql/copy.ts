@@ -1,0 +1,50 @@
+// Owns copying one SQL database into another (SQLite → PostgreSQL for `gatehouse migrate`): every table the
+// server keeps, in foreign-key order, in batches, in one transaction on the target, skipping rows the target
+// already has, so a copy is all-or-nothing and can be run again. Rate-limit windows are not copied.
+
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** Parents before children; each with the column(s) that identify a row. */
+const TABLES = [
+  ['users', ['id']],
+  ['signing_keys', ['kid']],
+  ['sessions', ['id']],
+  ['refresh_families', ['id']],
+  ['refresh_tokens', ['id']],
+  ['revocations', ['kind', 'subject']],
+] as const satisfies readonly (readonly [keyof Database, readonly string[]])[];
+
+export type CopiedTable = (typeof TABLES)[number][0];
+const BATCH = 500;
+
+/** Copies every row the target lacks; returns how many rows were read per table. */
+export async function copyDatabase(from: Kysely<Database>, to: Kysely<Database>): Promise<Record<CopiedTable, number>> {
+  // Kysely cannot type a query over a table chosen at run time; each row goes back into the table it came from.
+  type Untyped = Kysely<Record<string, Record<string, unknown>>>;
+  const source = from as unknown as Untyped;
+  const counts = {} as Record<CopiedTable, number>;
+  await (to as unknown as Untyped).transaction().execute(async (trx) => {
+    for (const [table, key] of TABLES) {
+      counts[table] = 0;
+      for (let offset = 0; ; offset += BATCH) {
+        const rows = await source
+          .selectFrom(table)
+          .selectAll()
+          .orderBy(key.map((column) => `${table}.${column}`))
+          .limit(BATCH)
+          .offset(offset)
+          .execute();
+        if (rows.length === 0) break;
+        await trx
+          .insertInto(table)
+          .values(rows)
+          .onConflict((oc) => oc.columns([...key]).doNothing())
+          .execute();
+        counts[table] += rows.length;
+        if (rows.length < BATCH) break;
+      }
+    }
+  });
+  return counts;
+}

@@ -1,0 +1,93 @@
+// `gatehouse migrate` as a real process: a SQLite deployment's users, keys, sessions, refresh families and
+// revocations copied into PostgreSQL, after which a server on PostgreSQL (same secret) accepts the old
+// passwords, session cookies, access and refresh tokens and still refuses the revoked token; a second run
+// copies nothing twice; bad use exits 2.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { createPostgresStore } from '../src/stores/postgres/index.js';
+import { bearer, createClient, fakeClock, register, signedIn, startTestServer, tokenLogin } from './helpers.js';
+import { POSTGRES_URL, SKIP_POSTGRES, dropSchema, uniqueName } from './support-services.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const SECRET = 'migrate-test-secret-0123456789abcdefghij';
+
+function gatehouse(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEHOUSE_')));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...clean, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('gatehouse migrate', { skip: SKIP_POSTGRES }, () => {
+  it('copies a SQLite deployment into PostgreSQL, where every credential keeps working', async () => {
+    const clock = fakeClock();
+    const schema = uniqueName('gh_migrate');
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    const target = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    try {
+      const before = await startTestServer({ store: 'sqlite', clock, options: { secret: SECRET } });
+      const { client, email } = await signedIn(before);
+      const tokens = await tokenLogin(before, email);
+      const revoked = await tokenLogin(before, email);
+      assert.equal((await createClient(before).post('/auth/logout', undefined, bearer(revoked.access_token))).status, 204);
+      await register(before);
+      const sqlite = `sqlite:${before.dbPath!}`;
+      await before.server.close(); // the file stays until before.close()
+
+      try {
+        const first = await gatehouse(['migrate', sqlite], { GATEHOUSE_DATABASE_URL: target });
+        assert.equal(first.code, 0, first.stderr);
+        assert.match(first.stdout, /Copied 2 users, 1 signing_keys, 1 sessions, 2 refresh_families, 2 refresh_tokens, \d+ revocations/);
+        assert.doesNotMatch(first.stdout, /password/);
+
+        const again = await gatehouse(['migrate', sqlite], { GATEHOUSE_DATABASE_URL: target });
+        assert.equal(again.code, 0, again.stderr);
+
+        const after = await startTestServer({ store: await createPostgresStore({ connectionString: POSTGRES_URL!, schema }), clock, options: { secret: SECRET } });
+        try {
+          const moved = createClient(after);
+          for (const [name, value] of client.jar) moved.jar.set(name, value);
+          assert.equal((await moved.get('/auth/me')).status, 200, 'the session cookie');
+          assert.equal((await createClient(after).get('/auth/me', bearer(tokens.access_token))).status, 200, 'the access token');
+          assert.equal((await createClient(after).get('/auth/me', bearer(revoked.access_token))).status, 401, 'the revoked token');
+          assert.equal((await createClient(after).post('/auth/refresh', { refresh_token: tokens.refresh_token })).status, 200, 'the refresh token');
+          assert.equal((await createClient(after).post('/auth/refresh', { refresh_token: revoked.refresh_token })).status, 401);
+          await tokenLogin(after, email); // the password
+          const check = new pg.Client({ connectionString: target });
+          await check.connect();
+          const users = await check.query<{ n: number }>('select count(*)::int as n from users');
+          await check.end();
+          assert.equal(users.rows[0]!.n, 2, 'the second run copied nothing twice');
+        } finally {
+          await after.close();
+        }
+      } finally {
+        await before.close();
+      }
+    } finally {
+      await dropSchema(POSTGRES_URL!, schema);
+    }
+  });
+
+  it('exits 2 on bad use and 1 on a source it cannot read, naming the problem', async () => {
+    const same = await gatehouse(['migrate', 'sqlite:/tmp/x.db'], { GATEHOUSE_DATABASE_URL: 'sqlite:/tmp/x.db' });
+    assert.equal(same.code, 2);
+    assert.match(same.stderr, /source is the configured database/);
+    const missing = await gatehouse(['migrate'], {});
+    assert.equal(missing.code, 2);
+    const notSql = await gatehouse(['migrate', 'redis://127.0.0.1:6379'], { GATEHOUSE_DATABASE_URL: `${POSTGRES_URL}` });
+    assert.equal(notSql.code, 1);
+    assert.match(notSql.stderr, /not a SQL database URL/);
+  });
+});
