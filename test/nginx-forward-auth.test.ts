@@ -4,53 +4,23 @@
 // cookie-authenticated POST (nginx passes the sub-request's 401/403 through as-is; other codes become 500).
 // Plus /auth/verify directly: every method, and never cacheable. Skipped when nginx is not installed.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { createClient, PASSWORD, signedIn, startTestServer, type Client, type TestServer } from './helpers.js';
+import { findNginx, freePort, startNginx, type RunningNginx } from './nginx-kit.js';
 
 const SESSION = '__Host-gh_session';
 const ACCESS = '__Host-gh_access';
 
-/** The nginx binary, if it is installed with the auth_request module; otherwise why the suite is skipped. */
-function findNginx(): { bin?: string; skip?: string } {
-  const dirs = ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin', ...(process.env['PATH'] ?? '').split(delimiter)];
-  const bin = dirs.map((dir) => join(dir, 'nginx')).find((path) => existsSync(path));
-  if (!bin) return { skip: 'nginx is not installed (CI installs it in .ci/run: apt-get install nginx)' };
-  const version = spawnSync(bin, ['-V'], { encoding: 'utf8' });
-  if (!`${version.stdout}${version.stderr}`.includes('http_auth_request')) return { skip: `${bin} lacks the auth_request module` };
-  return { bin };
-}
 const nginx = findNginx();
 
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-function nginxConfig(dir: string, port: number, gatehousePort: number, upstreamPort: number): string {
+function nginxConfig(port: number, gatehousePort: number, upstreamPort: number): string {
   // `Host $http_host` (not the README's `$host`): $host drops the port, and the same-origin check compares the
   // Origin's host:port with the Host Gatehouse sees. Cookies stay Secure (no insecureCookies), so the page
   // nginx fronts is `https://127.0.0.1:<port>` - the Origin a same-origin browser request sends here.
   return `
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events {}
-http {
-  access_log off;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
   server {
     listen 127.0.0.1:${port};
     location = /_auth {
@@ -73,7 +43,6 @@ http {
       proxy_pass http://127.0.0.1:${upstreamPort};
     }
   }
-}
 `;
 }
 
@@ -88,8 +57,7 @@ interface Seen {
 describe('forward-auth through a real nginx', { skip: nginx.skip }, () => {
   let server: TestServer;
   let upstream: Server;
-  let proc: ChildProcess;
-  let dir: string;
+  let proxy: RunningNginx;
   let base: string;
   let origin: string;
   const seen: Seen[] = [];
@@ -105,42 +73,19 @@ describe('forward-auth through a real nginx', { skip: nginx.skip }, () => {
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     const port = await freePort();
-    dir = mkdtempSync(join(tmpdir(), 'gatehouse-nginx-'));
     const gatehousePort = Number(new URL(server.url).port);
-    writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, gatehousePort, (upstream.address() as AddressInfo).port));
-    base = `http://127.0.0.1:${port}`;
+    proxy = await startNginx(nginx.bin!, port, nginxConfig(port, gatehousePort, (upstream.address() as AddressInfo).port), '/_ready');
+    base = proxy.base;
     origin = `https://127.0.0.1:${port}`;
-    proc = spawn(nginx.bin!, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`nginx exited (${proc.exitCode}): ${stderr}${errorLog()}`);
-      try {
-        await fetch(`${base}/_ready`);
-        break;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`nginx did not answer on ${base}: ${stderr}${errorLog()}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
     seen.length = 0;
   });
 
   after(async () => {
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise((resolve) => proc.once('exit', resolve));
-      proc.kill('SIGQUIT');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await proxy?.stop();
     await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
     await server?.close();
   });
 
-  const errorLog = () => (dir && existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '');
 
   /** A request through nginx; the upstream's echo (or null when it was not reached) and how many hits it had. */
   async function through(path: string, opts: { method?: string; headers?: Record<string, string> } = {}) {

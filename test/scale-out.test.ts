@@ -5,42 +5,8 @@
 // on an empty database accept each other's tokens.
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { createPostgresStore } from '../src/stores/postgres/index.js';
-import { createRedisBackend, withRedis } from '../src/stores/redis/index.js';
-import { bearer, createClient, errorCode, PASSWORD, register, signedIn, startTestServer, tokenLogin, type TestServer } from './helpers.js';
-import { POSTGRES_URL, REDIS_URL, dropPrefix, dropSchema, uniqueName } from './support-services.js';
-
-const SECRET = 'scale-out-test-secret-0123456789abcdef';
-const skip = !POSTGRES_URL || !REDIS_URL ? 'GATEHOUSE_TEST_DATABASE_URL and GATEHOUSE_TEST_REDIS_URL are both needed: scale-out tests skipped' : false;
-
-interface Cluster {
-  instances: TestServer[];
-  close(): Promise<void>;
-}
-
-/** `n` instances on one fresh schema and key prefix, started one after another (or all at once). */
-async function startCluster(n: number, options: Record<string, unknown> = {}, together = false): Promise<Cluster> {
-  const schema = uniqueName('gh_scale');
-  const prefix = `${uniqueName('ghscale')}:`;
-  const start = async () => {
-    const store = withRedis(
-      await createPostgresStore({ connectionString: POSTGRES_URL!, schema }),
-      await createRedisBackend({ url: REDIS_URL!, prefix }),
-    );
-    return startTestServer({ store, options: { secret: SECRET, ...options } });
-  };
-  const instances: TestServer[] = [];
-  if (together) instances.push(...(await Promise.all(Array.from({ length: n }, start))));
-  else for (let i = 0; i < n; i++) instances.push(await start());
-  return {
-    instances,
-    async close() {
-      await Promise.all(instances.map((s) => s.close()));
-      await dropSchema(POSTGRES_URL!, schema);
-      await dropPrefix(REDIS_URL!, prefix);
-    },
-  };
-}
+import { SKIP_CLUSTER as skip, startCluster, type Cluster } from './cluster.js';
+import { bearer, createClient, errorCode, PASSWORD, register, signedIn, tokenLogin, type TestServer } from './helpers.js';
 
 const meStatus = async (server: TestServer, accessToken: string) => (await createClient(server).get('/auth/me', bearer(accessToken))).status;
 
