@@ -77,8 +77,8 @@ describe('load balancing through the documented nginx config', { skip: nginx.ski
     const response = await fetch(`${proxy.base}/auth/revocations`, { signal: controller.signal });
     assert.equal(response.status, 200);
     const reader = response.body!.getReader();
-    const { value } = await reader.read();
-    assert.match(new TextDecoder().decode(value), /event: snapshot/);
+    const first = (await reader.read()) as { value?: Uint8Array };
+    assert.match(new TextDecoder().decode(first.value), /event: snapshot/);
     controller.abort();
   });
 
