@@ -139,10 +139,24 @@ describe('resolveConfig validation', () => {
     assert.ok(!other.message.includes(goodSecret));
   });
 
-  it('accepts only sqlite: and memory: database URLs', () => {
+  it('accepts sqlite:, postgres:// and memory: database URLs, and redis:// URLs', () => {
     assert.match(problemsOf({ env: { GATEHOUSE_DATABASE_URL: 'mysql://x' } }).problems[0]!, /^GATEHOUSE_DATABASE_URL: /);
     assert.equal(resolveConfig({ env: { GATEHOUSE_DATABASE_URL: 'memory:' } }).databaseUrl, 'memory:');
     assert.equal(resolveConfig({ env: { GATEHOUSE_DATABASE_URL: 'sqlite:/tmp/x.db' } }).databaseUrl, 'sqlite:/tmp/x.db');
+    const pg = 'postgres://gh:pw@db.internal:5432/auth';
+    assert.equal(resolveConfig({ env: { GATEHOUSE_DATABASE_URL: pg } }).databaseUrl, pg);
+    assert.equal(resolveConfig({ env: { GATEHOUSE_REDIS_URL: 'rediss://cache:6380/2' } }).redisUrl, 'rediss://cache:6380/2');
+    assert.match(problemsOf({ env: { GATEHOUSE_REDIS_URL: 'http://cache' } }).problems[0]!, /^GATEHOUSE_REDIS_URL: must be a redis/);
+    assert.match(problemsOf({ env: { GATEHOUSE_REDIS_PREFIX: 'a{b}' } }).problems[0]!, /^GATEHOUSE_REDIS_PREFIX: /);
+    assert.match(problemsOf({ env: { GATEHOUSE_DATABASE_POOL_SIZE: '0' } }).problems[0]!, /^GATEHOUSE_DATABASE_POOL_SIZE: /);
+  });
+
+  it('never echoes a database or Redis password in an error', () => {
+    const { message } = problemsOf({
+      env: { GATEHOUSE_DATABASE_URL: 'postgres://gh:hunter2-db@db:port/auth', GATEHOUSE_REDIS_URL: 'https://u:hunter2-redis@cache' },
+    });
+    assert.doesNotMatch(message, /hunter2/);
+    assert.match(message, /postgres:\/\/gh:\*\*\*@db/);
   });
 
   it('refuses a TLS certificate without its key', () => {
