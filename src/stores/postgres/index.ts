@@ -47,6 +47,9 @@ function createPool(options: PostgresStoreOptions): pg.Pool {
   // An idle connection dropped by the server (restart, failover) is reported here; the pool discards it and
   // the next query opens a new one. Unhandled, the event would end the process.
   pool.on('error', () => {});
+  // A connection dropped while checked out (a query in flight) errors on the client itself: the query fails
+  // (→ 503) and the pool discards the client; unhandled, that event too would end the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
@@ -72,7 +75,7 @@ export async function openPostgresDatabase(options: PostgresStoreOptions): Promi
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(options) }) });
   try {
     await sql`select 1`.execute(db);
-    await migrateToLatest(db, 'postgres'); // Kysely's migrator holds an advisory lock: instances may start together
+    await migrateToLatest(db, 'postgres', schema); // Kysely's migrator holds an advisory lock: instances may start together
   } catch (error) {
     await db.destroy().catch(() => {});
     throw error;

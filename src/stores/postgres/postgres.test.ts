@@ -40,6 +40,19 @@ if (SKIP_POSTGRES) {
       }
     });
 
+    it('keeps two deployments in one database apart, each in its own schema with its own migration tables', async () => {
+      const [first, second] = [uniqueName('gh_first'), uniqueName('gh_second')];
+      try {
+        const a = await createPostgresStore({ connectionString: url, schema: first });
+        const b = await createPostgresStore({ connectionString: url, schema: second }); // while the first exists
+        await a.users.create({ id: 'u1', email: 'a@example.com', passwordHash: 'h', roles: [], createdAt: 1, updatedAt: 1 });
+        assert.equal(await b.users.findById('u1'), null);
+        await Promise.all([a.close(), b.close()]);
+      } finally {
+        await Promise.all([dropSchema(url, first), dropSchema(url, second)]);
+      }
+    });
+
     it('fails fast, not hanging, when the server cannot be reached', async () => {
       const started = Date.now();
       await assert.rejects(createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test', connectTimeoutMs: 1000 }));

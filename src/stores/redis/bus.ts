@@ -48,11 +48,17 @@ export function createRedisRevocationBus(client: RedisClient, channel: string): 
         );
       });
       subscriber.on('close', () => handlers.live(false));
-      // A server that stops answering without closing the socket: no pong in time → drop and reconnect.
+      // A server that stops answering without closing the socket: no pong in time → not live at once (closing
+      // a frozen connection takes ioredis seconds), then drop and reconnect.
+      let waiting = false;
       const heartbeat = setInterval(() => {
-        if (subscriber.status !== 'ready') return;
-        const timer = setTimeout(() => subscriber.disconnect(true), HEARTBEAT_MS);
-        subscriber.ping().then(() => clearTimeout(timer), () => {});
+        if (subscriber.status !== 'ready' || waiting) return;
+        waiting = true;
+        const timer = setTimeout(() => {
+          handlers.live(false);
+          subscriber.disconnect(true);
+        }, HEARTBEAT_MS);
+        subscriber.ping().then(() => clearTimeout(timer), () => {}).finally(() => { waiting = false; });
       }, HEARTBEAT_MS);
       heartbeat.unref();
       subscriber.connect().catch(() => {}); // retried by ioredis's retryStrategy

@@ -13,8 +13,9 @@ import { createKeyStore, createRefreshTokenStore, createRevocationStore } from '
 export type { Database } from './schema.js';
 export type { SqlDialect } from './migrations.js';
 
-export async function migrateToLatest(db: Kysely<Database>, dialect: SqlDialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+/** `schema` (PostgreSQL) keeps the migrator's own tables beside the store's, not wherever it first finds them. */
+export async function migrateToLatest(db: Kysely<Database>, dialect: SqlDialect, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), ...(schema !== undefined && { migrationTableSchema: schema }) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error !== undefined || failed) {
