@@ -1,14 +1,16 @@
 // Owns access tokens: issuing EdDSA JWTs through jose (kid in the header, typ at+jwt, claims iss, aud, sub,
-// iat, exp, jti, sid, roles), and verifying them against every known JWT attack (RFC 8725): pinned
-// algorithms, keys only from our own ring by kid, header-supplied keys refused, size bound, strict claim types.
-import { SignJWT, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
-import type { KeyObject, webcrypto } from 'node:crypto';
-
-type CryptoKey = webcrypto.CryptoKey;
+// iat, exp, jti, sid, roles), and verifying them on node:crypto against every known JWT attack (RFC 8725):
+// pinned algorithm, keys only from our own ring by kid, header-supplied keys refused, size bound, strict claim
+// types. Verification accepts exactly what jose's jwtVerify with the same rules accepts (a differential test
+// keeps it so); it exists because jose 6 verifies through WebCrypto, markedly slower than node:crypto (issue 6).
+import { SignJWT } from 'jose';
+import { KeyObject, verify as verifySignature, type webcrypto } from 'node:crypto';
+import { TextDecoder } from 'node:util';
 import { CLOCK_TOLERANCE_SECONDS } from './keys.js';
 
+type CryptoKey = webcrypto.CryptoKey;
+
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
-export const ALGORITHMS = ['EdDSA'];
 /** Far above any token we issue; refuses huge tokens before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'];
@@ -55,69 +57,167 @@ export async function issueAccessToken(options: IssueOptions): Promise<{ token: 
   return { token, claims };
 }
 
-export interface VerifyOptions {
+export type VerificationKey = KeyObject | CryptoKey;
+
+/** What a genuine token must say, whoever verifies it. */
+export interface TokenRules {
   issuer: string;
   audience: string;
-  /** Epoch ms. */
-  now: number;
   /** The longest lifetime a genuine token can have, in seconds. */
   maxTtlSeconds: number;
+}
+
+export interface VerifyOptions extends TokenRules {
+  /** Epoch ms. */
+  now: number;
   /** Our key for this kid, given the token's iat in ms; null (or a throw) when unknown or no longer trusted. */
-  keyFor(kid: string, issuedAtMs: number): KeyObject | CryptoKey | null | Promise<KeyObject | CryptoKey | null>;
+  keyFor(kid: string, issuedAtMs: number): MaybePromise<VerificationKey | null>;
+}
+
+/** A verified token: its claims, and what it takes to recheck them later without the signature. */
+export interface VerifiedToken {
+  claims: AccessClaims;
+  nbf: number | undefined;
+  kid: string;
+  /** The very key object keyFor returned; a cache reuses the verdict only while keyFor returns it again. */
+  key: VerificationKey;
 }
 
 /** The token's claims when it is genuine and current; null for anything else (never throws for bad input). */
 export async function verifyAccessToken(token: string, options: VerifyOptions): Promise<AccessClaims | null> {
-  if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return null;
+  return (await verifyAccessTokenDetailed(token, options))?.claims ?? null;
+}
+
+/** verifyAccessToken, also saying which key verified (for verified-token-cache.ts). Synchronous when keyFor is:
+ * no promise on the hot path but the caller's own. */
+export function verifyAccessTokenDetailed(token: string, options: VerifyOptions): MaybePromise<VerifiedToken | null> {
+  const parsed = parseAccessToken(token, options);
+  if (!parsed || !isCurrent(parsed, options.now)) return null;
+  let key: MaybePromise<VerificationKey | null>;
   try {
-    const header = decodeProtectedHeader(token);
-    if (FORBIDDEN_HEADERS.some((name) => name in header) || typeof header.kid !== 'string') return null;
-    const { payload } = await jwtVerify(
-      token,
-      async (protectedHeader, jws) => {
-        const iat = readIat(jws.payload);
-        const key = typeof protectedHeader.kid === 'string' && iat !== null ? await options.keyFor(protectedHeader.kid, iat * 1000) : null;
-        if (!key) throw new joseErrors.JWKSNoMatchingKey();
-        return key;
-      },
-      {
-        algorithms: ALGORITHMS,
-        issuer: options.issuer,
-        audience: options.audience,
-        typ: ACCESS_TOKEN_TYPE,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        currentDate: new Date(options.now),
-        requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'sid'],
-      },
-    );
-    return checkClaims(payload, options);
+    key = options.keyFor(parsed.kid, parsed.claims.iat * 1000);
+  } catch {
+    return null;
+  }
+  return isPromise(key) ? key.then((found) => checkSignature(token, parsed, found), () => null) : checkSignature(token, parsed, key);
+}
+
+export type MaybePromise<T> = T | Promise<T>;
+
+export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function checkSignature(token: string, parsed: ParsedToken, key: VerificationKey | null): VerifiedToken | null {
+  try {
+    const publicKey = key ? ed25519PublicKey(key) : null;
+    if (!key || !publicKey) return null;
+    const signed = Buffer.from(token.slice(0, token.lastIndexOf('.')), 'latin1');
+    return verifySignature(null, signed, publicKey, parsed.signature) ? { claims: parsed.claims, nbf: parsed.nbf, kid: parsed.kid, key } : null;
   } catch {
     return null;
   }
 }
 
-function readIat(payload: string | Uint8Array): number | null {
+/** The checks that depend on the time, as jose makes them (exp, nbf against whole seconds) plus iat not ahead. */
+export function isCurrent(token: { claims: AccessClaims; nbf: number | undefined }, now: number): boolean {
+  // Through Date as jose does: a time it cannot hold is NaN, and every comparison with NaN below is false.
+  const nowSeconds = Math.floor(new Date(now).getTime() / 1000);
+  const { iat, exp } = token.claims;
+  return (
+    exp > nowSeconds - CLOCK_TOLERANCE_SECONDS &&
+    (token.nbf === undefined || token.nbf <= nowSeconds + CLOCK_TOLERANCE_SECONDS) &&
+    iat * 1000 <= now + CLOCK_TOLERANCE_SECONDS * 1000
+  );
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** Invalid UTF-8 refused. A leading byte-order mark is dropped from the header (as jose does) but kept in the
+ * payload, where JSON.parse then refuses it (as the jose-based verifier did: it read iat without dropping it). */
+const headerText = new TextDecoder('utf-8', { fatal: true });
+const payloadText = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+interface ParsedToken {
+  kid: string;
+  claims: AccessClaims;
+  nbf: number | undefined;
+  signature: Buffer;
+}
+
+/** Form, header and time-independent claims: everything but the key, the signature and the clock. */
+function parseAccessToken(token: string, rules: TokenRules): ParsedToken | null {
+  if (token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) return null;
+  const [headerPart = '', payloadPart = '', signaturePart = ''] = token.split('.');
+  const header = decodeJsonObject(headerPart, headerText);
+  const kid = header ? headerKid(header) : null;
+  if (kid === null) return null;
+  const payload = decodeJsonObject(payloadPart, payloadText);
+  const signature = decodeBase64url(signaturePart);
+  if (!payload || !signature) return null;
+  const claims = readClaims(payload, rules);
+  const { nbf } = payload;
+  if (!claims || (nbf !== undefined && typeof nbf !== 'number')) return null;
+  return { kid, claims, nbf, signature };
+}
+
+/** Unpadded base64url as jose decodes it on Node (atob): a length of 4n+1 is refused, stray low bits are not. */
+function decodeBase64url(part: string): Buffer | null {
+  return part.length % 4 === 1 ? null : Buffer.from(part, 'base64url');
+}
+
+function decodeJsonObject(part: string, text: TextDecoder): Record<string, unknown> | null {
+  const bytes = decodeBase64url(part);
+  if (!bytes) return null;
   try {
-    const text = typeof payload === 'string' ? Buffer.from(payload, 'base64url').toString('utf8') : Buffer.from(payload).toString('utf8');
-    const iat = (JSON.parse(text) as { iat?: unknown }).iat;
-    return typeof iat === 'number' && Number.isFinite(iat) ? iat : null;
+    const value: unknown = JSON.parse(text.decode(bytes));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   } catch {
     return null;
   }
 }
 
-/** Types and bounds jose does not check: no claim confusion, no token from the future, no over-long life. */
-function checkClaims(payload: JWTPayload, options: VerifyOptions): AccessClaims | null {
-  const { sub, jti, sid, iat, exp, roles, iss, aud } = payload as Record<string, unknown>;
+/** The kid of an acceptable header, else null: alg pinned, typ at+jwt (jose's normalisation), no key in it. */
+function headerKid(header: Record<string, unknown>): string | null {
+  const { alg, typ, kid, crit } = header;
+  if (alg !== 'EdDSA' || typeof kid !== 'string' || FORBIDDEN_HEADERS.some((name) => name in header)) return null;
+  if (typeof typ !== 'string' || normalizeTyp(typ) !== `application/${ACCESS_TOKEN_TYPE}`) return null;
+  // jose knows one critical extension, b64, and a JWT may only name it with its default (true).
+  if (crit !== undefined && !(Array.isArray(crit) && crit.length > 0 && crit.every((name) => name === 'b64') && header.b64 === true)) {
+    return null;
+  }
+  return kid;
+}
+
+/** RFC 8725 §3.11 as jose applies it: case-insensitive, `application/` implied. */
+function normalizeTyp(typ: string): string {
+  const lower = typ.toLowerCase();
+  return typ.includes('/') ? lower : `application/${lower}`;
+}
+
+/** Strict types, our issuer and audience, and a lifetime within bounds: no claim confusion, no over-long life. */
+function readClaims(payload: Record<string, unknown>, rules: TokenRules): AccessClaims | null {
+  // Every required claim must be present; the type checks below imply it (none is a name on Object.prototype).
+  const { sub, jti, sid, iat, exp, roles, iss, aud } = payload;
   if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string' || jti === '' || typeof sid !== 'string' || sid === '') {
     return null;
   }
-  if (!Number.isInteger(iat) || !Number.isInteger(exp)) return null;
-  const issuedAt = iat as number;
-  const expiresAt = exp as number;
-  if (issuedAt * 1000 > options.now + CLOCK_TOLERANCE_SECONDS * 1000) return null;
-  if (expiresAt - issuedAt > options.maxTtlSeconds || expiresAt <= issuedAt) return null;
-  if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) return null;
-  if (aud !== options.audience || iss !== options.issuer) return null;
-  return { iss, aud, sub, iat: issuedAt, exp: expiresAt, jti, sid, roles: roles };
+  if (typeof iat !== 'number' || typeof exp !== 'number' || !Number.isInteger(iat) || !Number.isInteger(exp)) return null;
+  if (exp - iat > rules.maxTtlSeconds || exp <= iat) return null;
+  if (!Array.isArray(roles) || !roles.every((r): r is string => typeof r === 'string')) return null;
+  if (typeof aud !== 'string' || typeof iss !== 'string' || aud !== rules.audience || iss !== rules.issuer) return null;
+  return { iss, aud, sub, iat, exp, jti, sid, roles };
+}
+
+const fromCryptoKeys = new WeakMap<CryptoKey, KeyObject | null>();
+
+/** The key as a node:crypto KeyObject if it can verify EdDSA as jose would let it; CryptoKeys converted once. */
+function ed25519PublicKey(key: VerificationKey): KeyObject | null {
+  if (key instanceof KeyObject) return key.type === 'public' && key.asymmetricKeyType === 'ed25519' ? key : null;
+  let converted = fromCryptoKeys.get(key);
+  if (converted === undefined) {
+    const usable = key.type === 'public' && key.algorithm.name === 'Ed25519' && key.usages.includes('verify');
+    converted = usable ? KeyObject.from(key) : null;
+    fromCryptoKeys.set(key, converted);
+  }
+  return converted;
 }

@@ -29,6 +29,8 @@ export interface GatehouseConfig {
   audience: string;
   secret: string | null;
   accessTtlSeconds: number;
+  /** Access tokens whose verified signature is remembered (by hash); 0 verifies every time. Revocation is checked either way. */
+  verifiedTokenCacheSize: number;
   refreshTtlSeconds: number;
   /** A refresh-token family dies this long after login, however often it is rotated. */
   refreshAbsoluteTtlSeconds: number;
@@ -88,6 +90,7 @@ export const DEFAULTS: Readonly<GatehouseConfig> = Object.freeze<GatehouseConfig
   audience: 'gatehouse',
   secret: null,
   accessTtlSeconds: 15 * MINUTE,
+  verifiedTokenCacheSize: 10_000,
   refreshTtlSeconds: 30 * DAY,
   refreshAbsoluteTtlSeconds: 90 * DAY,
   refreshGraceSeconds: 5,
@@ -244,6 +247,7 @@ const SPECS: { [K in keyof GatehouseConfig]: { env: string; parse: Parser<Gateho
     parse: text({ nullable: true, check: (v) => (v.length < 32 ? 'must be at least 32 characters' : undefined) }),
   },
   accessTtlSeconds: { env: 'GATEHOUSE_ACCESS_TTL', parse: duration(30, DAY) },
+  verifiedTokenCacheSize: { env: 'GATEHOUSE_VERIFIED_TOKEN_CACHE_SIZE', parse: integer(0, 10_000_000) },
   refreshTtlSeconds: { env: 'GATEHOUSE_REFRESH_TTL', parse: duration(MINUTE, 365 * DAY) },
   refreshAbsoluteTtlSeconds: { env: 'GATEHOUSE_REFRESH_ABSOLUTE_TTL', parse: duration(MINUTE, 3 * 365 * DAY) },
   refreshGraceSeconds: { env: 'GATEHOUSE_REFRESH_GRACE', parse: duration(0, MINUTE) },

@@ -1,11 +1,14 @@
 // Owns token mode's access side: minting access tokens with the current signing key, and authenticating a
-// bearer token — signature and claims (access-tokens.ts), then revocation on the in-memory fast path.
-import { issueAccessToken, verifyAccessToken, type AccessClaims } from './access-tokens.js';
+// bearer token — signature and claims (access-tokens.ts, remembered by verified-token-cache.ts), then
+// revocation on the in-memory fast path.
+import type { KeyObject } from 'node:crypto';
+import { issueAccessToken, type AccessClaims, type MaybePromise } from './access-tokens.js';
 import type { GatehouseConfig } from './config.js';
 import { GatehouseError } from './errors.js';
 import type { RandomBytes } from './credentials.js';
 import type { KeyRing } from './keys.js';
 import type { RevocationList } from './revocation.js';
+import { createVerifiedTokenCache } from './verified-token-cache.js';
 
 const KEY_RELOAD_INTERVAL_MS = 1000;
 
@@ -27,26 +30,28 @@ export function createTokenService(deps: {
 
   // A kid this instance has not seen may be a key another instance created (two instances starting on an
   // empty database both make one): re-read the store, at most once a second, however many such tokens come.
+  // Synchronous for a known kid, so a cached token costs no promise of its own.
   let lastReload = 0;
   let reloading: Promise<void> | undefined;
-  async function keyFor(kid: string, issuedAtMs: number, now: number) {
-    const known = ring.list().some((k) => k.kid === kid);
-    if (!known && Date.now() - lastReload >= KEY_RELOAD_INTERVAL_MS) {
+  function keyFor(kid: string, issuedAtMs: number, now: number): MaybePromise<KeyObject | null> {
+    const key = ring.verificationKey(kid, issuedAtMs, now);
+    if (key || ring.list().some((k) => k.kid === kid)) return key;
+    if (Date.now() - lastReload >= KEY_RELOAD_INTERVAL_MS) {
       lastReload = Date.now();
       reloading ??= ring.reload().catch(() => {}).finally(() => (reloading = undefined)); // unreadable: the kid stays unknown
     }
-    if (!known && reloading) await reloading;
-    return ring.verificationKey(kid, issuedAtMs, now);
+    return reloading ? reloading.then(() => ring.verificationKey(kid, issuedAtMs, now)) : null;
   }
 
-  const verify = (token: string, now: number) =>
-    verifyAccessToken(token, {
-      issuer: config.issuer,
-      audience: config.audience,
-      now,
-      maxTtlSeconds: config.accessTtlSeconds,
-      keyFor: (kid, issuedAtMs) => keyFor(kid, issuedAtMs, now),
-    });
+  // Repeat tokens skip the signature check (verified-token-cache.ts); revocation is still checked every time.
+  const cache = createVerifiedTokenCache({
+    issuer: config.issuer,
+    audience: config.audience,
+    maxTtlSeconds: config.accessTtlSeconds,
+    maxEntries: config.verifiedTokenCacheSize,
+    keyFor,
+  });
+  const verify = (token: string, now: number) => cache.verify(token, now);
 
   return {
     issue(subject, sessionId, now, ttlSeconds = config.accessTtlSeconds) {
