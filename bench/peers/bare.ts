@@ -1,0 +1,10 @@
+// Owns the baseline: a bare Fastify route that answers what the protected routes answer, with no
+// authentication at all. Every HTTP ratio is a fraction of this, measured in the same run.
+import Fastify from 'fastify';
+import { HOST, PORT, USER_ID } from './common.js';
+
+const app = Fastify({ logger: false });
+app.get('/healthz', async () => ({ status: 'ok' }));
+app.get('/bench/login', async () => ({}));
+app.get('/protected', async () => ({ userId: USER_ID }));
+await app.listen({ port: PORT, host: HOST });

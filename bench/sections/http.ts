@@ -1,0 +1,110 @@
+// Owns the HTTP comparison: a protected GET on one server core under autocannon (50 connections) for each
+// Gatehouse mode — `gatehouse serve` as shipped, GET /auth/verify (authentication only, what the peers'
+// routes do) and GET /auth/me (plus the user lookup) — and for each peer, all as fractions of a bare
+// Fastify route measured in the same rounds. Every server is a pinned child process kept up for the run.
+import { fileURLToPath } from 'node:url';
+import { runRounds, type Case } from '../lib/cases.js';
+import { cookieHeader, login, register, startGatehouse, uniqueEmail, type Mode } from '../lib/gatehouse.js';
+import { runLoad } from '../lib/load.js';
+import { log, type BenchOptions } from '../lib/options.js';
+import { freePort, startServer, type ServerProcess } from '../lib/processes.js';
+import { redisProblem, scaleOutProblem } from '../lib/redis.js';
+import { skipped, type Row } from '../lib/results.js';
+
+export const BARE = 'HTTP: bare Fastify route';
+
+const PEERS = [
+  { name: 'HTTP: express-session + connect-redis', script: 'express-session-redis.ts', redis: true },
+  { name: 'HTTP: express-session, memory store', script: 'express-session-memory.ts', redis: false },
+  { name: 'HTTP: @fastify/session, memory store', script: 'fastify-session.ts', redis: false },
+  { name: 'HTTP: Fastify + jose, EdDSA bearer', script: 'fastify-jose.ts', redis: false },
+  { name: 'HTTP: Fastify + fast-jwt EdDSA, cache on', script: 'fastify-fast-jwt.ts', redis: false },
+] as const;
+
+/** A server under test and how to get fresh credential headers for it. */
+interface Target {
+  server: ServerProcess;
+  credential(): Promise<Record<string, string>>;
+}
+
+async function startPeer(script: string, options: BenchOptions): Promise<Target> {
+  const port = await freePort();
+  const path = fileURLToPath(new URL(`../peers/${script}`, import.meta.url));
+  const server = await startServer({ script: path, env: { PORT: String(port), BENCH_REDIS_URL: options.redisUrl, BENCH_REDIS_PREFIX: `${options.redisPrefix}peer:` }, port });
+  return {
+    server,
+    async credential() {
+      const response = await fetch(`${server.url}/bench/login`);
+      const body = (await response.json()) as { authorization?: string };
+      const cookie = cookieHeader(response);
+      return { ...(cookie ? { cookie } : {}), ...(body.authorization ? { authorization: body.authorization } : {}) };
+    },
+  };
+}
+
+async function startGatehouseTarget(mode: Mode, env: Record<string, string> = {}): Promise<Target> {
+  const server = await startGatehouse(env);
+  const email = uniqueEmail(mode);
+  await register(server.url, email);
+  return { server, credential: () => login(server.url, email, mode) };
+}
+
+/** One case: a fresh credential each round, a warm-up before the first round, then the measured run. */
+function loadCase(name: string, baseline: string | null, target: Target, path: string, options: BenchOptions): Case {
+  return {
+    name,
+    baseline,
+    async measure(round) {
+      const headers = await target.credential();
+      const url = `${target.server.url}${path}`;
+      if (round === 0) await runLoad({ url, headers, seconds: options.warmupSeconds });
+      return runLoad({ url, headers, seconds: options.httpSeconds });
+    },
+  };
+}
+
+export async function httpRows(options: BenchOptions): Promise<Row[]> {
+  const targets: Target[] = [];
+  const track = async (start: Promise<Target>) => {
+    const target = await start;
+    targets.push(target);
+    return target;
+  };
+  const cases: Case[] = [];
+  const skips: Row[] = [];
+  try {
+    log('  starting servers…');
+    cases.push(loadCase(BARE, null, await track(startPeer('bare.ts', options)), '/protected', options));
+
+    const session = await track(startGatehouseTarget('session'));
+    cases.push(loadCase('HTTP: Gatehouse session (SQLite), GET /auth/verify', BARE, session, '/auth/verify', options));
+    cases.push(loadCase('HTTP: Gatehouse session (SQLite), GET /auth/me', BARE, session, '/auth/me', options));
+    const token = await track(startGatehouseTarget('token'));
+    cases.push(loadCase('HTTP: Gatehouse token, GET /auth/verify', BARE, token, '/auth/verify', options));
+    cases.push(loadCase('HTTP: Gatehouse token, GET /auth/me', BARE, token, '/auth/me', options));
+    const hybrid = await track(startGatehouseTarget('hybrid'));
+    cases.push(loadCase('HTTP: Gatehouse hybrid, GET /auth/verify', BARE, hybrid, '/auth/verify', options));
+
+    const REDIS_SESSION = 'HTTP: Gatehouse session (Redis), GET /auth/verify';
+    const redisMissing = (await redisProblem(options.redisUrl)) ?? scaleOutProblem(options.redisUrl);
+    if (redisMissing) skips.push(skipped(REDIS_SESSION, redisMissing, BARE));
+    else {
+      try {
+        const redis = await track(startGatehouseTarget('session', { GATEHOUSE_REDIS_URL: options.redisUrl, GATEHOUSE_REDIS_PREFIX: `${options.redisPrefix}http:` }));
+        cases.push(loadCase(REDIS_SESSION, BARE, redis, '/auth/verify', options));
+      } catch (error) {
+        skips.push(skipped(REDIS_SESSION, error instanceof Error ? error.message : String(error), BARE));
+      }
+    }
+
+    for (const peer of PEERS) {
+      const problem = peer.redis ? await redisProblem(options.redisUrl) : null;
+      if (problem) skips.push(skipped(peer.name, problem, BARE));
+      else cases.push(loadCase(peer.name, BARE, await track(startPeer(peer.script, options)), '/protected', options));
+    }
+
+    return [...(await runRounds(cases, options.rounds)), ...skips];
+  } finally {
+    await Promise.all(targets.map((t) => t.server.stop()));
+  }
+}
