@@ -48,6 +48,7 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
     ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
     : null;
 
+  const headers = securityHeaders(config);
   const app = Fastify({
     ...(tls ? { https: tls } : {}),
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
@@ -65,7 +66,7 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
       },
     },
     frameworkErrors: (error, _request, reply) => {
-      void sendHttpResponse(reply, json(400, errorBody('invalid_request', 'The request is malformed.')));
+      void sendHttpResponse(reply.headers(headers), json(400, errorBody('invalid_request', 'The request is malformed.')));
       reply.log.info({ code: error.code }, 'malformed request');
     },
   });
@@ -85,32 +86,31 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
     ...(options.secret ? { secret: options.secret } : {}),
   });
 
-  const headers = securityHeaders(config);
+  // The Gatehouse routes set the security headers themselves (http/fastify.ts); the server's own answers here.
+  // Hooks take callbacks, not async functions: they run on every request, and a promise each adds up.
   let closing = false;
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.headers(headers);
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     // A request in flight at shutdown must not leave its keep-alive connection open behind it: the
     // process would wait for the client or the keep-alive timeout (72 s) before it could exit.
     if (closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
   app.setErrorHandler((error, request, reply) => {
     const { response, fault } = errorResponse(error);
     if (fault) request.log.error({ err: error }, 'request failed');
-    return sendHttpResponse(reply, response);
+    return sendHttpResponse(reply.headers(headers), response);
   });
   app.setNotFoundHandler((_request, reply) =>
-    sendHttpResponse(reply, json(404, errorBody('not_found', 'Not found.'))),
+    sendHttpResponse(reply.headers(headers), json(404, errorBody('not_found', 'Not found.'))),
   );
   await app.register(gatehouseFastify, { gatehouse });
   app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
+    reply.headers(headers).header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
 

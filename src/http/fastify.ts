@@ -50,9 +50,11 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.bodyLimitBytes }, (_request, body, done) => {
     done(null, body);
   });
-  // Set before the handler runs, so a route may override one (the JWKS is cacheable).
-  app.addHook('onRequest', async (request, reply) => {
-    reply.headers({ ...headers, ...corsHeaders(request.headers.origin, config) });
+  // Set before the handler runs, so a route may override one (the JWKS is cacheable). A callback hook: no
+  // promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(headers).headers(corsHeaders(request.headers.origin, config));
+    done();
   });
   app.setErrorHandler((error, request, reply) => {
     const { response, fault } = errorResponse(error);

@@ -15,9 +15,11 @@ export function securityHeaders(config: Readonly<GatehouseConfig>): Record<strin
   };
 }
 
+const NO_CORS: Readonly<Record<string, string>> = Object.freeze({ vary: 'Origin' });
+
 /** CORS response headers: only an allowed origin is ever echoed, with credentials. */
-export function corsHeaders(origin: string | undefined, config: Readonly<GatehouseConfig>): Record<string, string> {
-  if (origin === undefined || !config.allowedOrigins.includes(origin)) return { vary: 'Origin' };
+export function corsHeaders(origin: string | undefined, config: Readonly<GatehouseConfig>): Readonly<Record<string, string>> {
+  if (origin === undefined || !config.allowedOrigins.includes(origin)) return NO_CORS;
   return { vary: 'Origin', 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true' };
 }
 
