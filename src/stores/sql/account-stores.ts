@@ -12,7 +12,7 @@ import type {
 } from '../../core/store.js';
 import type { Database, SessionsTable, UsersTable } from './schema.js';
 
-const toUser = (row: Selectable<UsersTable>): UserRecord => ({
+export const toUser = (row: Selectable<UsersTable>): UserRecord => ({
   id: row.id,
   email: row.email,
   passwordHash: row.password_hash,
@@ -21,7 +21,7 @@ const toUser = (row: Selectable<UsersTable>): UserRecord => ({
   updatedAt: row.updated_at,
 });
 
-const toSession = (row: Selectable<SessionsTable>): SessionRecord => ({
+export const toSession = (row: Selectable<SessionsTable>): SessionRecord => ({
   id: row.id,
   secretHash: row.secret_hash,
   userId: row.user_id,

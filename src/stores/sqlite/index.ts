@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Store } from '../../core/store.js';
 import { createSqlStore, migrateToLatest, type Database } from '../sql/index.js';
+import { withReadCache } from './read-cache.js';
 
 /**
  * Either a file path (parent directories are created; `:memory:` works) or an open better-sqlite3
@@ -62,8 +63,7 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
-/** The open, migrated database as Kysely (for tools such as `gatehouse migrate`); destroy it when done. */
-export async function openSqliteDatabase(options: SqliteStoreOptions): Promise<Kysely<Database>> {
+async function open(options: SqliteStoreOptions): Promise<{ db: Kysely<Database>; database: BetterSqlite3.Database }> {
   const database = openDatabase(options);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   try {
@@ -74,9 +74,16 @@ export async function openSqliteDatabase(options: SqliteStoreOptions): Promise<K
     if (database.open) database.close();
     throw error;
   }
-  return db;
+  return { db, database };
+}
+
+/** The open, migrated database as Kysely (for tools such as `gatehouse migrate`); destroy it when done. */
+export async function openSqliteDatabase(options: SqliteStoreOptions): Promise<Kysely<Database>> {
+  return (await open(options)).db;
 }
 
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  return createSqlStore(await openSqliteDatabase(options), 'sqlite'); // destroying Kysely closes the better-sqlite3 database too
+  const { db, database } = await open(options);
+  const store = createSqlStore(db, 'sqlite'); // destroying Kysely closes the better-sqlite3 database too
+  return { ...store, ...withReadCache(database, store) }; // session checks read from memory (read-cache.ts)
 }
