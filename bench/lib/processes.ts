@@ -96,9 +96,9 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
   throw new Error(`${options.script} did not start (exit ${String(child.exitCode)}): ${tail || 'no output'}`);
 }
 
-/** Runs a script to completion on the server core and resolves with its stdout. */
-export function runPinnedScript(script: string, args: readonly string[]): Promise<string> {
-  const { command, args: argv } = pinnedNode(SERVER_CPU, script, [], args);
+/** Runs a script to completion on a core (the server's unless told) and resolves with its stdout. */
+export function runPinnedScript(script: string, args: readonly string[], cpu: string = SERVER_CPU): Promise<string> {
+  const { command, args: argv } = pinnedNode(cpu, script, [], args);
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
