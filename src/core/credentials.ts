@@ -1,6 +1,6 @@
 // Owns the session credential: its `id.secret` wire form (128-bit public id, 256-bit secret), the SHA-256
 // hash the store keeps instead of the secret, constant-time comparison, and the CSRF token bound to it.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 /** Injected randomness: returns `bytes` bytes from a CSPRNG. */
 export type RandomBytes = (bytes: number) => Uint8Array;
@@ -29,7 +29,7 @@ export function parseSessionToken(token: string): { id: string; secret: string }
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
+  return hash('sha256', secret, 'base64url'); // one-shot: no Hash object on the per-request path
 }
 
 export function secretMatches(secret: string, storedHash: string): boolean {

@@ -6,17 +6,21 @@ import type { RevocationBus, Store } from './store.js';
 type AsyncMethods = Record<string, (...args: never[]) => Promise<unknown>>;
 
 function guard<T extends object>(part: T, kind: string): T {
+  const unavailable = (error: unknown): never => {
+    if (error instanceof GatehouseError) throw error;
+    throw new GatehouseError('unavailable', `The ${kind} store is unavailable; try again shortly.`, {
+      cause: error,
+      retryAfterSeconds: 1,
+    });
+  };
   const wrapped: AsyncMethods = {};
   for (const [name, method] of Object.entries(part as AsyncMethods)) {
-    wrapped[name] = async (...args) => {
+    // A rejection handler, not an async wrapper: one promise less on every store call of every request.
+    wrapped[name] = (...args) => {
       try {
-        return await method.apply(part, args);
+        return method.apply(part, args).catch(unavailable);
       } catch (error) {
-        if (error instanceof GatehouseError) throw error;
-        throw new GatehouseError('unavailable', `The ${kind} store is unavailable; try again shortly.`, {
-          cause: error,
-          retryAfterSeconds: 1,
-        });
+        return Promise.resolve().then(() => unavailable(error)); // threw before returning its promise
       }
     };
   }
