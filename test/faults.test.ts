@@ -42,7 +42,7 @@ const POOL_SIZE = 4;
  * stores/redis/bus.ts: a ping every second, dropped when unanswered for a second), plus a margin. Until then it
  * still accepts tokens revoked elsewhere, so this bounds how stale a frozen instance may be.
  */
-const FREEZE_DETECTION_MS = 2500;
+const FREEZE_DETECTION_MS = 3000;
 
 interface InstanceOptions {
   pgUrl: string;
