@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import type { Store } from '../../src/core/store.js';
 import { createRedisBackend, withRedis } from '../../src/stores/redis/index.js';
+import { dropPrefix } from '../../test/support-services.js';
 import { configProblem } from './gatehouse.js';
 
 /** Null when a PING answers, else why not. */
@@ -21,23 +22,9 @@ export async function redisProblem(url: string): Promise<string | null> {
   }
 }
 
-/** Deletes every key that starts with `prefix` (what this run left behind). */
+/** Deletes every key that starts with `prefix` (what this run left behind); nothing when Redis is unreachable. */
 export async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } catch {
-    // Redis unreachable: nothing of ours is there.
-  } finally {
-    client.disconnect();
-  }
+  await dropPrefix(url, prefix).catch(() => {});
 }
 
 /** Null when `gatehouse serve` accepts GATEHOUSE_REDIS_URL (scale-out has landed), else the config's refusal. */
