@@ -69,10 +69,11 @@ export function createVerifiedTokenCache(options: VerifiedTokenCacheOptions): Ve
     previous.delete(id);
   }
 
-  async function stillTrusted(entry: VerifiedToken, now: number): Promise<boolean> {
+  /** Synchronous when keyFor is: a hit costs no promise of its own. */
+  function stillTrusted(entry: VerifiedToken, now: number): MaybePromise<boolean> {
     try {
       const key = options.keyFor(entry.kid, entry.claims.iat * 1000, now);
-      return (isPromise(key) ? await key : key) === entry.key;
+      return isPromise(key) ? key.then((found) => found === entry.key, () => false) : key === entry.key;
     } catch {
       return false;
     }
@@ -89,7 +90,8 @@ export function createVerifiedTokenCache(options: VerifiedTokenCacheOptions): Ve
           forget(id);
           return null;
         }
-        if (await stillTrusted(entry, now)) return copy(entry.claims);
+        const trusted = stillTrusted(entry, now);
+        if (isPromise(trusted) ? await trusted : trusted) return copy(entry.claims);
         forget(id);
       }
       const pending = verifyAccessTokenDetailed(token, {
