@@ -110,8 +110,8 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
   );
   await app.register(gatehouseFastify, { gatehouse });
   app.get('/metrics', async (_request, reply) => {
-    reply.headers(headers).header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+    reply.headers(headers).header('content-type', metrics.contentType);
+    return metrics.text();
   });
 
   const sweeper = setInterval(() => {

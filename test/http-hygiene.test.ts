@@ -158,6 +158,30 @@ describe('HTTP hygiene', () => {
       assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
       assert.match(response.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
       assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+      assert.equal(response.headers.get('cross-origin-resource-policy'), 'same-origin');
     }
+  });
+
+  it('keeps header-only answers to no-store and HSTS, and a body always brings the hardening', async () => {
+    const { client } = await signedIn(server);
+    const verified = await client.get('/auth/verify');
+    assert.equal(verified.status, 200);
+    assert.equal(verified.text, '');
+    assert.equal(verified.headers.get('cache-control'), 'no-store');
+    assert.match(verified.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
+    assert.ok(verified.headers.get('x-auth-user-id'));
+    // Nothing to sniff, frame or render: the document hardening would only cost (docs/performance.md).
+    assert.equal(verified.headers.get('content-security-policy'), null);
+    const refused = await client.get('/auth/verify', { noCookies: true });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('cache-control'), 'no-store');
+    assert.equal(refused.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(refused.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+  });
+
+  it('says Vary: Origin on the one answer a cache may keep', async () => {
+    const jwks = await createClient(server).get('/.well-known/jwks.json');
+    assert.match(jwks.headers.get('cache-control') ?? '', /^public, max-age=\d+$/);
+    assert.equal(jwks.headers.get('vary'), 'Origin');
   });
 });

@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { Gatehouse, Principal } from '../core/engine.js';
 import { authenticate, challenge, requireRoles } from './authenticate.js';
 import { errorResponse } from './errors.js';
-import { corsHeaders, preflight, securityHeaders } from './headers.js';
+import { corsHeaders, headerPolicy, preflight } from './headers.js';
 import { createRoutes } from './routes.js';
 import type { HttpRequest, HttpResponse } from './types.js';
 
@@ -28,24 +28,25 @@ function send(res: Response, response: HttpResponse): void {
 /** The Gatehouse API as an Express router: `app.use(gatehouseExpress(gatehouse))`. */
 export function gatehouseExpress(gatehouse: Gatehouse): Router {
   const { config } = gatehouse;
-  const headers = securityHeaders(config);
+  const policy = headerPolicy(config);
   const router = express.Router();
-  router.use((req, res, next) => {
-    res.set({ ...headers, ...corsHeaders(req.headers.origin, config) });
-    next();
-  });
+  /** Every answer of these routes: its security and CORS headers, then its own (the JWKS overrides no-store). */
+  const reply = (req: Request, res: Response, response: HttpResponse) => {
+    res.set({ ...policy(response), ...corsHeaders(req.headers.origin, config) });
+    send(res, response);
+  };
   const body = express.text({ type: () => true, limit: config.bodyLimitBytes, defaultCharset: 'utf-8' });
   for (const route of createRoutes(gatehouse, (error) => console.error('gatehouse: request failed', error))) {
     const handler: RequestHandler = (req, res, next) => {
-      route.handle(toHttpRequest(req)).then((response) => send(res, response), next);
+      route.handle(toHttpRequest(req)).then((response) => reply(req, res, response), next);
     };
     for (const method of typeof route.method === 'string' ? [route.method] : route.method) {
       router[method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](route.path, body, handler);
     }
   }
-  router.options('/auth/*rest', (req, res) => send(res, preflight(toHttpRequest(req), config)));
+  router.options('/auth/*rest', (req, res) => reply(req, res, preflight(toHttpRequest(req), config)));
   // Body-parser failures (413, 415, 400) in the SPEC's error format.
-  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => send(res, errorResponse(error).response));
+  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => reply(req, res, errorResponse(error).response));
   return router;
 }
 

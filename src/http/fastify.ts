@@ -8,7 +8,7 @@ import type { Gatehouse, Principal } from '../core/engine.js';
 import { GatehouseError } from '../core/errors.js';
 import { authenticate, challenge, requireRoles } from './authenticate.js';
 import { errorResponse } from './errors.js';
-import { corsHeaders, preflight, securityHeaders } from './headers.js';
+import { corsHeaders, headerPolicy, preflight, securityHeaders } from './headers.js';
 import { createRevocationFeed } from './revocation-feed.js';
 import { createRoutes } from './routes.js';
 import type { HttpRequest, HttpResponse } from './types.js';
@@ -45,21 +45,19 @@ export function sendHttpResponse(reply: FastifyReply, response: HttpResponse): F
 export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = async (app, { gatehouse }) => {
   const { config } = gatehouse;
   const headers = securityHeaders(config);
+  const policy = headerPolicy(config);
+  /** Every answer of these routes: its security and CORS headers, then its own (the JWKS overrides no-store). */
+  const send = (request: FastifyRequest, reply: FastifyReply, response: HttpResponse) =>
+    sendHttpResponse(reply.headers(policy(response)).headers(corsHeaders(request.headers.origin, config)), response);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.bodyLimitBytes }, (_request, body, done) => {
     done(null, body);
   });
-  // Set before the handler runs, so a route may override one (the JWKS is cacheable). A callback hook: no
-  // promise per request.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers).headers(corsHeaders(request.headers.origin, config));
-    done();
-  });
   app.setErrorHandler((error, request, reply) => {
     const { response, fault } = errorResponse(error);
     if (fault) request.log.error({ err: error }, 'request failed');
-    return sendHttpResponse(reply, response);
+    return send(request, reply, response);
   });
 
   const onFault = (error: unknown) => app.log.error({ err: error }, 'request failed');
@@ -67,10 +65,10 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
     app.route({
       method: typeof route.method === 'string' ? route.method : [...route.method],
       url: route.path,
-      handler: async (request, reply) => sendHttpResponse(reply, await route.handle(toHttpRequest(request))),
+      handler: async (request, reply) => send(request, reply, await route.handle(toHttpRequest(request))),
     });
   }
-  app.options('/auth/*', async (request, reply) => sendHttpResponse(reply, preflight(toHttpRequest(request), config)));
+  app.options('/auth/*', async (request, reply) => send(request, reply, preflight(toHttpRequest(request), config)));
 
   const feed = createRevocationFeed(gatehouse);
   const streams = new Set<ServerResponse>();
@@ -84,7 +82,7 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
     const presented = /^bearer +(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     if (token !== null && (presented === undefined || !safeEqual(presented, token))) {
       const { response } = errorResponse(new GatehouseError('unauthenticated', 'The revocation feed needs its token.'));
-      return sendHttpResponse(reply, response);
+      return send(request, reply, response);
     }
     reply.hijack();
     const stream = reply.raw;

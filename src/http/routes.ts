@@ -88,7 +88,7 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
     }),
 
     route('GET', '/.well-known/jwks.json', async () =>
-      json(200, gatehouse.jwks(), { 'cache-control': `public, max-age=${jwksMaxAge}` }),
+      json(200, gatehouse.jwks(), { 'cache-control': `public, max-age=${jwksMaxAge}`, vary: 'Origin' }),
     ),
 
     route('POST', '/auth/register', async (request) => {
