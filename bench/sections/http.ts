@@ -14,6 +14,8 @@ import { skipped, type Row } from '../lib/results.js';
 export const BARE = 'HTTP: bare Fastify route';
 
 const PEERS = [
+  { name: 'HTTP: hand-written session route, Map', script: 'hand-written-session.ts', redis: false, store: 'map' },
+  { name: 'HTTP: hand-written session route, Redis', script: 'hand-written-session.ts', redis: true, store: 'redis' },
   { name: 'HTTP: express-session + connect-redis', script: 'express-session-redis.ts', redis: true },
   { name: 'HTTP: express-session, memory store', script: 'express-session-memory.ts', redis: false },
   { name: 'HTTP: @fastify/session, memory store', script: 'fastify-session.ts', redis: false },
@@ -27,10 +29,11 @@ interface Target {
   credential(): Promise<Record<string, string>>;
 }
 
-async function startPeer(script: string, options: BenchOptions): Promise<Target> {
+async function startPeer(script: string, options: BenchOptions, store = ''): Promise<Target> {
   const port = await freePort();
   const path = fileURLToPath(new URL(`../peers/${script}`, import.meta.url));
-  const server = await startServer({ script: path, env: { PORT: String(port), BENCH_REDIS_URL: options.redisUrl, BENCH_REDIS_PREFIX: `${options.redisPrefix}peer:` }, port });
+  const env = { PORT: String(port), BENCH_REDIS_URL: options.redisUrl, BENCH_REDIS_PREFIX: `${options.redisPrefix}peer:`, BENCH_SESSION_STORE: store };
+  const server = await startServer({ script: path, env, port });
   return {
     server,
     async credential() {
@@ -100,7 +103,7 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
     for (const peer of PEERS) {
       const problem = peer.redis ? await redisProblem(options.redisUrl) : null;
       if (problem) skips.push(skipped(peer.name, problem, BARE));
-      else cases.push(loadCase(peer.name, BARE, await track(startPeer(peer.script, options)), '/protected', options));
+      else cases.push(loadCase(peer.name, BARE, await track(startPeer(peer.script, options, 'store' in peer ? peer.store : '')), '/protected', options));
     }
 
     return [...(await runRounds(cases, options.rounds)), ...skips];
