@@ -44,12 +44,12 @@ export function quantile(values: readonly number[], q: number): number {
 
 /**
  * Median ops/s and median p99 over the rounds of one case, and the median of its per-round ratios to
- * `baseline` (given with that row's samples, round for round). Notes from any round are kept.
+ * `baseline` (given as the baseline's ops/s beside this case, round for round). Notes from any round are kept.
  */
-export function summarize(name: string, samples: readonly Sample[], baseline?: { name: string; samples: readonly Sample[] }): Row {
+export function summarize(name: string, samples: readonly Sample[], baseline?: { name: string; opsPerSec: readonly number[] }): Row {
   const notes = [...new Set(samples.flatMap((s) => (s.note ? [s.note] : [])))];
   const ratios = baseline ? samples.flatMap((s, round) => {
-    const base = baseline.samples[round]?.opsPerSec;
+    const base = baseline.opsPerSec[round];
     return base ? [s.opsPerSec / base] : [];
   }) : [];
   return {

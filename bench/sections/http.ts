@@ -52,15 +52,17 @@ async function startGatehouseTarget(mode: Mode, env: Record<string, string> = {}
   return { server, credential: () => login(server.url, email, mode) };
 }
 
-/** One case: a fresh credential each round, a warm-up before the first round, then the measured run. */
+/** One case: a fresh credential for each measurement, a warm-up before the first, then the measured run. */
 function loadCase(name: string, baseline: string | null, target: Target, path: string, options: BenchOptions): Case {
+  let warm = false;
   return {
     name,
     baseline,
-    async measure(round) {
+    async measure() {
       const headers = await target.credential();
       const url = `${target.server.url}${path}`;
-      if (round === 0) await runLoad({ url, headers, seconds: options.warmupSeconds });
+      if (!warm) await runLoad({ url, headers, seconds: options.warmupSeconds });
+      warm = true;
       return runLoad({ url, headers, seconds: options.httpSeconds });
     },
   };
