@@ -31,6 +31,9 @@ export interface GatehouseConfig {
   accessTtlSeconds: number;
   /** Access tokens whose verified signature is remembered (by hash); 0 verifies every time. Revocation is checked either way. */
   verifiedTokenCacheSize: number;
+  /** With several instances (a revocation bus): how long a session row read from the store may be served from
+   * memory; every revocation drops it at once. 0 reads the store on every request. */
+  sessionCacheMs: number;
   refreshTtlSeconds: number;
   /** A refresh-token family dies this long after login, however often it is rotated. */
   refreshAbsoluteTtlSeconds: number;
@@ -91,6 +94,7 @@ export const DEFAULTS: Readonly<GatehouseConfig> = Object.freeze<GatehouseConfig
   secret: null,
   accessTtlSeconds: 15 * MINUTE,
   verifiedTokenCacheSize: 10_000,
+  sessionCacheMs: 1000,
   refreshTtlSeconds: 30 * DAY,
   refreshAbsoluteTtlSeconds: 90 * DAY,
   refreshGraceSeconds: 5,
@@ -248,6 +252,7 @@ const SPECS: { [K in keyof GatehouseConfig]: { env: string; parse: Parser<Gateho
   },
   accessTtlSeconds: { env: 'GATEHOUSE_ACCESS_TTL', parse: duration(30, DAY) },
   verifiedTokenCacheSize: { env: 'GATEHOUSE_VERIFIED_TOKEN_CACHE_SIZE', parse: integer(0, 10_000_000) },
+  sessionCacheMs: { env: 'GATEHOUSE_SESSION_CACHE_MS', parse: integer(0, 10_000) },
   refreshTtlSeconds: { env: 'GATEHOUSE_REFRESH_TTL', parse: duration(MINUTE, 365 * DAY) },
   refreshAbsoluteTtlSeconds: { env: 'GATEHOUSE_REFRESH_ABSOLUTE_TTL', parse: duration(MINUTE, 3 * 365 * DAY) },
   refreshGraceSeconds: { env: 'GATEHOUSE_REFRESH_GRACE', parse: duration(0, MINUTE) },

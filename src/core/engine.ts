@@ -156,9 +156,10 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const box = createSecretBox(secret);
   const hasher = boundHasher(deps.hasher ?? createArgon2Hasher(), config.hashConcurrency, config.hashQueueLimit);
   const accounts = await createAccounts({ store, config, hasher, random, audit });
-  const sessions = createSessionService({ store, config, random, audit });
   const keys = await createKeyRing({ store: store.keys, box, config, random });
   const revocations = createRevocationList(store.revocations, store.revocationBus && { bus: store.revocationBus, clock });
+  // Sessions shared with other instances (a bus) are cached briefly, kept correct by the revocation feed.
+  const sessions = createSessionService({ store, config, random, audit, ...(store.revocationBus ? { revocations } : {}) });
   const tokens = createTokenService({ config, ring: keys, revocations, random });
   const refreshTokens = createRefreshService({ store, config, random, successorKey: box.subKey('refresh-successor v1') });
   // An access token still verifies for the clock tolerance past its exp, so a revocation covering it must last as long.
@@ -383,7 +384,10 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
       await store.rateLimits.deleteExpired(now);
     },
 
-    close: () => revocations.close(),
+    async close() {
+      sessions.close();
+      await revocations.close();
+    },
   };
   return gatehouse;
 }

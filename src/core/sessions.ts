@@ -1,6 +1,6 @@
 // Owns server-side web sessions: creation with a fresh credential, validation (constant-time secret check,
 // idle and absolute expiry), sliding renewal that writes at most once per interval, the session's JSON bag,
-// listing and revocation.
+// listing and revocation; with other instances sharing the sessions, a brief row cache (session-cache.ts).
 import type { AuditSink } from './audit.js';
 import type { GatehouseConfig } from './config.js';
 import {
@@ -12,6 +12,8 @@ import {
   type RandomBytes,
 } from './credentials.js';
 import { GatehouseError } from './errors.js';
+import type { RevocationList } from './revocation.js';
+import { createSessionCache } from './session-cache.js';
 import type { JsonObject, SessionRecord, Store } from './store.js';
 
 /** Renewal writes at most this often per session (or every half idle period, if shorter). */
@@ -42,6 +44,7 @@ export interface SessionService {
   /** Deletes the session; returns false when it was already gone. */
   revoke(sessionId: string): Promise<boolean>;
   setData(sessionId: string, data: JsonObject | null): Promise<boolean>;
+  close(): void;
 }
 
 export function createSessionService(deps: {
@@ -49,11 +52,29 @@ export function createSessionService(deps: {
   config: Readonly<GatehouseConfig>;
   random: RandomBytes;
   audit: AuditSink;
+  /** Given when other instances share the sessions (see session-cache.ts); with config.sessionCacheMs > 0,
+   * rows are kept in memory that long. */
+  revocations?: RevocationList;
 }): SessionService {
   const { store, config, random, audit } = deps;
   const idleMs = config.sessionIdleTtlSeconds * 1000;
   const absoluteMs = config.sessionAbsoluteTtlSeconds * 1000;
   const touchIntervalMs = Math.min(MAX_TOUCH_INTERVAL_MS, idleMs / 2);
+  const cache = deps.revocations && config.sessionCacheMs > 0
+    ? createSessionCache({
+      revocations: deps.revocations,
+      maxAgeMs: config.sessionCacheMs,
+      // Served from memory only while nothing would be written: not expired, no renewal due.
+      usable: (s, now) => now < s.expiresAt && now < s.absoluteExpiresAt && now - s.lastActiveAt < touchIntervalMs,
+    })
+    : undefined;
+  const read = (id: string, now: number) =>
+    cache ? (cache.get(id, now) ?? cache.read(id, now, () => store.sessions.get(id))) : store.sessions.get(id);
+  /** A write of this instance to a session: its cached row goes, before and after. */
+  const changing = <T>(id: string, write: Promise<T>) => {
+    cache?.forget(id);
+    return write.finally(() => cache?.forget(id));
+  };
 
   return {
     async create(userId, context, now) {
@@ -77,24 +98,24 @@ export function createSessionService(deps: {
     async validate(token, now) {
       const parsed = parseSessionToken(token);
       if (!parsed) return null;
-      const session = await store.sessions.get(parsed.id);
+      const session = await read(parsed.id, now);
       if (!session || !secretMatches(parsed.secret, session.secretHash)) return null;
       if (now >= session.expiresAt || now >= session.absoluteExpiresAt) {
-        if (await store.sessions.delete(session.id)) {
+        if (await changing(session.id, store.sessions.delete(session.id))) {
           audit({ type: 'session.expired', userId: session.userId, sessionId: session.id });
         }
         return null;
       }
       if (now - session.lastActiveAt >= touchIntervalMs) {
         const expiresAt = Math.min(now + idleMs, session.absoluteExpiresAt);
-        if (!(await store.sessions.touch(session.id, now, expiresAt))) return null;
+        if (!(await changing(session.id, store.sessions.touch(session.id, now, expiresAt)))) return null;
         session.lastActiveAt = now;
         session.expiresAt = expiresAt;
       }
       return { session, secret: parsed.secret };
     },
 
-    revoke: (sessionId) => store.sessions.delete(sessionId),
+    revoke: (sessionId) => changing(sessionId, store.sessions.delete(sessionId)),
 
     async setData(sessionId, data) {
       const size = data === null ? 0 : Buffer.byteLength(JSON.stringify(data));
@@ -104,7 +125,9 @@ export function createSessionService(deps: {
           `Session data is ${size} bytes; the limit is ${config.sessionDataMaxBytes}.`,
         );
       }
-      return store.sessions.setData(sessionId, data);
+      return changing(sessionId, store.sessions.setData(sessionId, data));
     },
+
+    close: () => cache?.close(),
   };
 }
