@@ -5,7 +5,7 @@ import type { GatehouseConfig } from '../core/config.js';
 import { empty, header, type HttpRequest, type HttpResponse } from './types.js';
 
 /** Every answer: never cached, and HTTPS only once seen over TLS. */
-export function essentialHeaders(config: Readonly<GatehouseConfig>): Record<string, string> {
+function essentialHeaders(config: Readonly<GatehouseConfig>): Record<string, string> {
   return {
     'cache-control': 'no-store',
     ...(config.insecureCookies ? {} : { 'strict-transport-security': 'max-age=31536000; includeSubDomains' }),
