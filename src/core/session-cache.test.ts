@@ -160,6 +160,16 @@ describe('session cache (instances sharing a store and a revocation bus)', () =>
     assert.deepEqual((await b.validateSession(token))?.session.data, { theme: 'light' });
   });
 
+  it('still renews a session whose row it holds when the renewal falls due', async () => {
+    const { b, login, advance } = await setup({ sessionCacheMs: 10_000, sessionIdleTtlSeconds: 60 });
+    const { token } = await login(); // renewal due after 30 s
+    advance(29_500);
+    assert.ok(await b.validateSession(token));
+    advance(1000);
+    const renewed = await b.validateSession(token);
+    assert.equal(renewed?.session.lastActiveAt, Date.UTC(2026, 0, 1) + 30_500, 'renewed in the store');
+  });
+
   it('hands each caller its own copy', async () => {
     const { b, login } = await setup();
     const { token } = await login();

@@ -4,8 +4,8 @@
 // session publishes a sid or user revocation, which drops the row here on every instance; a read that was in
 // flight when any revocation arrived is not kept; while the feed is not live (revocations may have been
 // missed) nothing is served from memory and everything is dropped. This instance's own writes drop what they
-// change. Rows are only served while `usable` says so (the caller's expiry and renewal rules); anything else
-// goes back to the store, so a row renewed elsewhere is never judged expired from an old copy.
+// change. A row is kept for less than the renewal interval (the caller's bound), so an old copy never looks
+// expired while the stored row, renewed elsewhere, is not.
 import type { RevocationList } from './revocation.js';
 import type { SessionRecord } from './store.js';
 
@@ -13,7 +13,7 @@ import type { SessionRecord } from './store.js';
 const MAX_ENTRIES = 10_000;
 
 export interface SessionCache {
-  /** A copy of the row as read within maxAgeMs and usable at `now`; undefined: read the store. */
+  /** A copy of the row as read within maxAgeMs; undefined: read the store. */
   get(id: string, now: number): SessionRecord | undefined;
   /** Reads the row through `read`, keeping a copy unless a revocation arrived meanwhile. */
   read(id: string, now: number, read: () => Promise<SessionRecord | null>): Promise<SessionRecord | null>;
@@ -25,9 +25,8 @@ export interface SessionCache {
 export function createSessionCache(options: {
   revocations: RevocationList;
   maxAgeMs: number;
-  usable: (session: SessionRecord, now: number) => boolean;
 }): SessionCache {
-  const { revocations, maxAgeMs, usable } = options;
+  const { revocations, maxAgeMs } = options;
   const rows = new Map<string, { session: SessionRecord; readAt: number }>();
   /** Bumped by every revocation, own write and loss of the feed: a read that saw another epoch is not kept. */
   let epoch = 0;
@@ -52,7 +51,7 @@ export function createSessionCache(options: {
       if (!live()) return undefined;
       const row = rows.get(id);
       if (!row) return undefined;
-      if (now - row.readAt >= maxAgeMs || now < row.readAt || !usable(row.session, now)) {
+      if (now - row.readAt >= maxAgeMs || now < row.readAt) {
         rows.delete(id);
         return undefined;
       }

@@ -63,9 +63,9 @@ export function createSessionService(deps: {
   const cache = deps.revocations && config.sessionCacheMs > 0
     ? createSessionCache({
       revocations: deps.revocations,
-      maxAgeMs: config.sessionCacheMs,
-      // Served from memory only while nothing would be written: not expired, no renewal due.
-      usable: (s, now) => now < s.expiresAt && now < s.absoluteExpiresAt && now - s.lastActiveAt < touchIntervalMs,
+      // Under the renewal interval (the config allows 10 s, the interval is at least 30 s): a row read when no
+      // renewal was due has more than that left before its idle expiry, so a copy never looks expired early.
+      maxAgeMs: Math.min(config.sessionCacheMs, touchIntervalMs),
     })
     : undefined;
   const read = (id: string, now: number) =>
