@@ -1,7 +1,9 @@
 // Owns the standalone server: a Fastify instance with the Gatehouse routes, /metrics, JSON 404s, security
 // headers on every response, structured logs with secrets redacted, the expiry sweeper, and a clean close.
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino, stdSerializers, type Logger, type LoggerOptions } from 'pino';
 import type { AuditEvent } from './core/audit.js';
 import type { GatehouseConfig } from './core/config.js';
 import { createGatehouse, type Clock, type Gatehouse } from './core/engine.js';
@@ -32,6 +34,8 @@ export interface ServerOptions {
 export interface GatehouseServer {
   app: FastifyInstance;
   gatehouse: Gatehouse;
+  /** The server's log (JSON lines); request lines are written only at `info` and below. */
+  log: Logger;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, then closes the store. */
@@ -41,6 +45,13 @@ export interface GatehouseServer {
 /** Never logged: credentials in headers. The request serializer drops query strings too. */
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'];
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** performance.now() when the request was routed: the start of its latency in /metrics. */
+    gatehouseReceivedAt: number;
+  }
+}
+
 export async function createServer(options: ServerOptions): Promise<GatehouseServer> {
   const { config, store } = options;
   const clock = options.clock ?? Date.now;
@@ -49,32 +60,39 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
     : null;
 
   const headers = securityHeaders(config);
+  const logOptions: LoggerOptions = {
+    level: config.logLevel,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    serializers: {
+      req: (request: { method: string; url: string; ip?: string }) => ({
+        method: request.method,
+        path: request.url.split('?')[0],
+        ip: request.ip,
+      }),
+      res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
+      err: stdSerializers.err,
+    },
+  };
+  const log = options.logStream ? pino(logOptions, options.logStream) : pino(logOptions);
+  const fastifyLog: FastifyBaseLogger = log;
   const app = Fastify({
     ...(tls ? { https: tls } : {}),
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     bodyLimit: config.bodyLimitBytes,
-    logger: {
-      level: config.logLevel,
-      ...(options.logStream ? { stream: options.logStream } : {}),
-      redact: { paths: REDACT, censor: '[redacted]' },
-      serializers: {
-        req: (request: { method: string; url: string; ip?: string }) => ({
-          method: request.method,
-          path: request.url.split('?')[0],
-          ip: request.ip,
-        }),
-      },
-    },
-    frameworkErrors: (error, _request, reply) => {
+    // Fastify logs two lines per request at `info`, through a child logger per request and listeners on every
+    // response. Above `info` those lines are dropped anyway: Fastify gets no logger at all then (a tenth of
+    // the cost of a cached-token request, docs/performance.md), and the server's own lines go to `log` direct.
+    ...(log.isLevelEnabled('info') ? { loggerInstance: fastifyLog } : { logger: false }),
+    frameworkErrors: (error, request, reply) => {
       void sendHttpResponse(reply.headers(headers), json(400, errorBody('invalid_request', 'The request is malformed.')));
-      reply.log.info({ code: error.code }, 'malformed request');
+      log.info({ reqId: request.id, code: error.code }, 'malformed request');
     },
   });
 
   const metrics = createMetrics(store, clock);
   const audit = (event: AuditEvent) => {
     metrics.recordAudit(event);
-    app.log.info({ audit: event }, event.type);
+    log.info({ audit: event }, event.type);
   };
   const gatehouse = await createGatehouse({
     store,
@@ -85,43 +103,49 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
     ...(options.hasher ? { hasher: options.hasher } : {}),
     ...(options.secret ? { secret: options.secret } : {}),
   });
+  const logFault = (error: unknown, requestId: string) => log.error({ reqId: requestId, err: error }, 'request failed');
 
   // The Gatehouse routes set the security headers themselves (http/fastify.ts); the server's own answers here.
   // Hooks take callbacks, not async functions: they run on every request, and a promise each adds up.
+  // Latency runs from routing to the answer being handed to the socket: an onResponse hook would cost
+  // listeners on every response (see the logger above).
   let closing = false;
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.decorateRequest('gatehouseReceivedAt', 0);
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.gatehouseReceivedAt = performance.now();
+    done();
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const seconds = (performance.now() - request.gatehouseReceivedAt) / 1000;
+    metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, seconds);
     // A request in flight at shutdown must not leave its keep-alive connection open behind it: the
     // process would wait for the client or the keep-alive timeout (72 s) before it could exit.
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
-    done();
-  });
   app.setErrorHandler((error, request, reply) => {
     const { response, fault } = errorResponse(error);
-    if (fault) request.log.error({ err: error }, 'request failed');
+    if (fault) logFault(error, request.id);
     return sendHttpResponse(reply.headers(headers), response);
   });
   app.setNotFoundHandler((_request, reply) =>
     sendHttpResponse(reply.headers(headers), json(404, errorBody('not_found', 'Not found.'))),
   );
-  await app.register(gatehouseFastify, { gatehouse });
+  await app.register(gatehouseFastify, { gatehouse, onFault: logFault });
   app.get('/metrics', async (_request, reply) => {
     reply.headers(headers).header('content-type', metrics.contentType);
     return metrics.text();
   });
 
   const sweeper = setInterval(() => {
-    gatehouse.maintain().catch((error: unknown) => app.log.warn({ err: error }, 'maintenance failed'));
+    gatehouse.maintain().catch((error: unknown) => log.warn({ err: error }, 'maintenance failed'));
   }, MAINTENANCE_INTERVAL_MS);
   sweeper.unref();
 
   return {
     app,
     gatehouse,
+    log,
     listen: () => app.listen({ port: config.port, host: config.host }),
     async close() {
       closing = true;

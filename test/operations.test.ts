@@ -109,6 +109,36 @@ describe('operations', () => {
     }
   });
 
+  it('logs a fault with its request id above `info`, where no request lines are written', async () => {
+    const server = await startTestServer({ store: 'sqlite', options: { logLevel: 'warn' } });
+    try {
+      const { client } = await signedIn(server);
+      await server.store.close();
+      assert.equal((await client.get('/auth/me')).status, 503);
+      const lines = server.logs.map((line) => JSON.parse(line) as { level: number; msg: string; reqId?: string; err?: { message: string } });
+      const faults = lines.filter((line) => line.msg === 'request failed');
+      assert.equal(faults.length, 1, JSON.stringify(lines));
+      assert.equal(faults[0]!.level, 50);
+      assert.match(faults[0]!.reqId ?? '', /^req-/);
+      assert.ok(faults[0]!.err?.message, 'the error itself is logged');
+      assert.deepEqual(lines.filter((line) => line.level < 40), [], 'nothing below warn');
+    } finally {
+      await server.server.app.close();
+    }
+  });
+
+  it('writes request lines at `info`', async () => {
+    const server = await startTestServer();
+    try {
+      await createClient(server).get('/healthz');
+      const lines = server.logs.map((line) => JSON.parse(line) as { msg: string; reqId?: string; req?: { path: string }; res?: { statusCode: number } });
+      assert.ok(lines.some((line) => line.msg === 'incoming request' && line.req?.path === '/healthz' && line.reqId));
+      assert.ok(lines.some((line) => line.msg === 'request completed' && line.res?.statusCode === 200 && line.reqId));
+    } finally {
+      await server.close();
+    }
+  });
+
   it('never writes a password, session id, CSRF token or cookie to the log', async () => {
     const server = await startTestServer();
     try {

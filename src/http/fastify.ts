@@ -15,6 +15,9 @@ import type { HttpRequest, HttpResponse } from './types.js';
 
 export interface GatehouseFastifyOptions {
   gatehouse: Gatehouse;
+  /** Where a fault of these routes (an answer of 500, or 503 for a store that is down) is reported, with the
+   * request's id; by default, the instance's log at `error`. */
+  onFault?: (error: unknown, requestId: string) => void;
 }
 
 declare module 'fastify' {
@@ -33,6 +36,7 @@ export function toHttpRequest(request: FastifyRequest): HttpRequest {
     params: (request.params ?? {}) as Record<string, string>,
     body: typeof request.body === 'string' ? request.body : undefined,
     ip: request.ip,
+    id: request.id,
   };
 }
 
@@ -42,7 +46,9 @@ export function sendHttpResponse(reply: FastifyReply, response: HttpResponse): F
 }
 
 /** Mounts the Gatehouse API on a Fastify instance. Errors inside these routes get the SPEC's error format. */
-export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = async (app, { gatehouse }) => {
+export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = async (app, options) => {
+  const { gatehouse } = options;
+  const report = options.onFault ?? ((error, requestId) => app.log.error({ reqId: requestId, err: error }, 'request failed'));
   const { config } = gatehouse;
   const headers = securityHeaders(config);
   const policy = headerPolicy(config);
@@ -56,12 +62,11 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
   });
   app.setErrorHandler((error, request, reply) => {
     const { response, fault } = errorResponse(error);
-    if (fault) request.log.error({ err: error }, 'request failed');
+    if (fault) report(error, request.id);
     return send(request, reply, response);
   });
 
-  const onFault = (error: unknown) => app.log.error({ err: error }, 'request failed');
-  for (const route of createRoutes(gatehouse, onFault)) {
+  for (const route of createRoutes(gatehouse, (error, request) => report(error, request.id ?? ''))) {
     app.route({
       method: typeof route.method === 'string' ? route.method : [...route.method],
       url: route.path,

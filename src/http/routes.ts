@@ -33,7 +33,7 @@ function tokenBody(pair: TokenPair): Record<string, unknown> {
   };
 }
 
-export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => void = () => {}): Route[] {
+export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown, request: HttpRequest) => void = () => {}): Route[] {
   const { config } = gatehouse;
   const names = cookieNames(config);
   const jwksMaxAge = Math.min(300, Math.floor(config.keyPublishLeadSeconds / 2));
@@ -62,7 +62,7 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown) => 
           return await handler(request);
         } catch (error) {
           const { response, fault } = errorResponse(error);
-          if (fault) onFault(error);
+          if (fault) onFault(error, request);
           const unauthenticated = error instanceof GatehouseError && error.code === 'unauthenticated';
           const wwwAuthenticate = unauthenticated ? challenge(request) : undefined;
           if (wwwAuthenticate) response.headers['www-authenticate'] = wwwAuthenticate;

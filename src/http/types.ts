@@ -13,6 +13,8 @@ export interface HttpRequest {
   body: string | undefined;
   /** Client address, after the configured trusted-proxy rules. */
   ip: string;
+  /** The framework's id for this request, when it has one (it goes with the request's log lines). */
+  id?: string;
 }
 
 export interface HttpResponse {
