@@ -196,6 +196,11 @@ describe('JWT attacks on the JWS layer', () => {
       });
     }
 
+    it('spaces around the token are allowed (one or more after the scheme)', async () => {
+      const response = await lab.me(`Bearer   ${lab.mint()}  `);
+      assert.equal(response.status, 200, response.text);
+    });
+
     for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
       it(`the scheme "${scheme}" is accepted (schemes are case-insensitive)`, async () => {
         const response = await lab.me(`${scheme} ${lab.mint()}`);
@@ -211,6 +216,11 @@ describe('JWT attacks on the JWS layer', () => {
       '"Bearer a b"': () => 'Bearer a b',
       'two tokens': () => `Bearer ${lab.mint()} ${lab.mint()}`,
       'the token without a scheme': () => lab.mint(),
+      'a tab for the space': () => `Bearer\t${lab.mint()}`,
+      // The header parse leaves the token's characters to the verifier, which holds a JWT to its exact shape.
+      'a quote after the token': () => `Bearer ${lab.mint()}"`,
+      'padding after the signature': () => `Bearer ${lab.mint()}==`,
+      'a comma after the token': () => `Bearer ${lab.mint()},`,
     };
     for (const [name, value] of Object.entries(refusedHeaders)) {
       it(`Authorization: ${name} is refused`, async () => {

@@ -252,4 +252,23 @@ describe('/auth/verify directly', () => {
       assert.equal(denied.headers.get('x-auth-user-id'), null, method);
     }
   });
+
+  it('holds a cookie to the CSRF rules of the method it guards: an unsafe one in either gateway header wins', async () => {
+    const { client, login } = await signedIn(server);
+    const verify = (headers: Record<string, string>) => client.get('/auth/verify', { headers: { origin: server.origin, ...headers } });
+    const guarded: [Record<string, string>, number][] = [
+      [{}, 200],
+      [{ 'x-forwarded-method': 'get' }, 200],
+      [{ 'x-forwarded-method': 'GET', 'x-original-method': 'HEAD' }, 200],
+      [{ 'x-forwarded-method': 'post' }, 403],
+      [{ 'x-original-method': 'DELETE' }, 403],
+      [{ 'x-forwarded-method': 'GET', 'x-original-method': 'PUT' }, 403],
+      [{ 'x-forwarded-method': 'PATCH', 'x-original-method': 'GET' }, 403],
+      [{ 'x-forwarded-method': '', 'x-original-method': 'POST' }, 403],
+      [{ 'x-forwarded-method': 'POST', 'x-csrf-token': login.csrfToken }, 200],
+    ];
+    for (const [headers, status] of guarded) {
+      assert.equal((await verify(headers)).status, status, JSON.stringify(headers));
+    }
+  });
 });

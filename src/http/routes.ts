@@ -33,6 +33,14 @@ function tokenBody(pair: TokenPair): Record<string, unknown> {
   };
 }
 
+/** The method of the request a gateway's forward-auth sub-request guards: an unsafe one of the two if any. */
+function guardedMethod(forwarded: string | undefined, original: string | undefined): string | undefined {
+  const first = forwarded ? forwarded.toUpperCase() : undefined;
+  const second = original ? original.toUpperCase() : undefined;
+  if (first === undefined) return second;
+  return second !== undefined && !UNSAFE_METHODS.has(first) && UNSAFE_METHODS.has(second) ? second : first;
+}
+
 export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown, request: HttpRequest) => void = () => {}): Route[] {
   const { config } = gatehouse;
   const names = cookieNames(config);
@@ -149,9 +157,8 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown, req
     route(ANY_METHOD, '/auth/verify', async (request) => {
       // The gateway's sub-request is a GET; the CSRF rules follow the method of the request it guards. A gateway
       // sets one of the two headers and passes the client's other one through, so an unsafe method in either wins.
-      const claimed = [header(request, 'x-forwarded-method'), header(request, 'x-original-method')].flatMap((m) => (m ? [m.toUpperCase()] : []));
-      const method = claimed.find((m) => UNSAFE_METHODS.has(m)) ?? claimed[0] ?? request.method;
-      const principal = await authenticate(gatehouse, { ...request, method });
+      const method = guardedMethod(header(request, 'x-forwarded-method'), header(request, 'x-original-method'));
+      const principal = await authenticate(gatehouse, method === undefined ? request : { ...request, method });
       return empty(200, {
         'x-auth-user-id': principal.userId,
         'x-auth-roles': principal.roles.join(','),
