@@ -7,14 +7,14 @@
 // mid-query; 100 failovers leak no connection; a Redis restart without persistence forgets no revocation.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { createRedisBackend, withRedis } from '../src/stores/redis/index.js';
 import { bearer, createClient, fakeClock, PASSWORD, register, signedIn, startTestServer, tokenLogin, type Client, type FakeClock, type TestServer } from './helpers.js';
-import { uniqueName } from './support-services.js';
+import { describeOrSkip, uniqueName } from './support-services.js';
 import {
   SKIP_POSTGRES_SERVER,
   SKIP_REDIS_SERVER,
@@ -113,7 +113,7 @@ const logout = async (server: TestServer, token: string) => {
 
 const SKIP = SKIP_REDIS_SERVER || SKIP_POSTGRES_SERVER;
 
-describe('faults: Redis and PostgreSQL outages', { skip: SKIP }, () => {
+describeOrSkip('faults: Redis and PostgreSQL outages', SKIP, () => {
   // The file's own servers, never killed; a test that kills one starts its own.
   let postgres: PostgresServer;
   let redis: RedisServer;

@@ -16,6 +16,9 @@ export interface FakeClock {
   set(ms: number): void;
 }
 
+/** The secret test servers seal their keys with, unless a test passes its own. */
+export const TEST_SECRET = 'test-server-secret-0123456789abcdefghijklmnop';
+
 export function fakeClock(start = Date.UTC(2026, 0, 1)): FakeClock {
   let now = start;
   const clock = (() => now) as FakeClock;
@@ -69,7 +72,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       done();
     },
   });
-  const config = resolveConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'info', ...opts.options } });
+  // A durable store needs the same secret on every start (the engine refuses one without): tests use a fixed one.
+  const config = resolveConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'info', secret: TEST_SECRET, ...opts.options } });
   const server = await createServer({ config, store, clock, logStream });
   const url = await server.listen();
   const origin = url.replace(/^http:/, 'https:');

@@ -1,16 +1,21 @@
 // `gatehouse migrate` as a real process: a SQLite deployment's users, keys, sessions, refresh families and
 // revocations copied into PostgreSQL, after which a server on PostgreSQL (same secret) accepts the old
 // passwords, session cookies, access and refresh tokens and still refuses the revoked token; a second run
-// copies nothing twice; bad use exits 2.
+// copies nothing twice; its own schema works beside another deployment's Kysely tables; a failed migration says
+// why (never the password); bad use exits 2.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { bearer, createClient, fakeClock, register, signedIn, startTestServer, tokenLogin } from './helpers.js';
-import { POSTGRES_URL, SKIP_POSTGRES, dropSchema, uniqueName } from './support-services.js';
+import { POSTGRES_URL, SKIP_POSTGRES, describeOrSkip, dropSchema, uniqueName } from './support-services.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'migrate-test-secret-0123456789abcdefghij';
 
 function gatehouse(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -26,15 +31,27 @@ function gatehouse(args: readonly string[], env: Record<string, string>): Promis
   });
 }
 
-describe('gatehouse migrate', { skip: SKIP_POSTGRES }, () => {
+/** The test database's URL with every table in `schema` (as an operator would point the CLI at one). */
+const searchPath = (schema: string) => `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+
+/** A new schema, with `contents` (SQL) run in it. */
+async function createSchema(schema: string, contents?: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    if (contents) await admin.query(`SET search_path = ${schema}; ${contents}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+describeOrSkip('gatehouse migrate', SKIP_POSTGRES, () => {
   it('copies a SQLite deployment into PostgreSQL, where every credential keeps working', async () => {
     const clock = fakeClock();
     const schema = uniqueName('gh_migrate');
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const target = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    await createSchema(schema);
+    const target = searchPath(schema);
     try {
       const before = await startTestServer({ store: 'sqlite', clock, options: { secret: SECRET } });
       const { client, email } = await signedIn(before);
@@ -50,6 +67,7 @@ describe('gatehouse migrate', { skip: SKIP_POSTGRES }, () => {
         assert.equal(first.code, 0, first.stderr);
         assert.match(first.stdout, /Copied 2 users, 1 signing_keys, 1 sessions, 2 refresh_families, 2 refresh_tokens, \d+ revocations/);
         assert.doesNotMatch(first.stdout, /password/);
+        assert.doesNotMatch(first.stdout + first.stderr, /deprecated/i, 'no library warning (Kysely\'s orderBy([…]) was one)');
 
         const again = await gatehouse(['migrate', sqlite], { GATEHOUSE_DATABASE_URL: target });
         assert.equal(again.code, 0, again.stderr);
@@ -80,12 +98,49 @@ describe('gatehouse migrate', { skip: SKIP_POSTGRES }, () => {
     }
   });
 
+  it('migrates into its own schema although another schema of the database already holds Kysely\'s tables', async () => {
+    const [other, mine] = [uniqueName('gh_other'), uniqueName('gh_mine')];
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-migrate-'));
+    try {
+      // Another deployment on the same database (kysely_migration and kysely_migration_lock in its schema).
+      await (await createPostgresStore({ connectionString: POSTGRES_URL!, schema: other })).close();
+      await createSchema(mine);
+      const result = await gatehouse(['migrate', `sqlite:${join(dir, 'gatehouse.db')}`], { GATEHOUSE_DATABASE_URL: searchPath(mine) });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /Copied 0 users/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await dropSchema(POSTGRES_URL!, other);
+      await dropSchema(POSTGRES_URL!, mine);
+    }
+  });
+
+  it('says why a migration failed, without the password', async () => {
+    const schema = uniqueName('gh_taken');
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-migrate-'));
+    try {
+      // A schema where something else already has a users table: the first migration cannot create its own.
+      await createSchema(schema, 'CREATE TABLE users (name text)');
+      const url = new URL(searchPath(schema));
+      url.password = 'not-the-password-4242';
+      const result = await gatehouse(['migrate', `sqlite:${join(dir, 'gatehouse.db')}`], { GATEHOUSE_DATABASE_URL: url.href });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /migration failed \(0001_initial\): relation "users" already exists/);
+      assert.ok(!result.stderr.includes('not-the-password-4242'), result.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await dropSchema(POSTGRES_URL!, schema);
+    }
+  });
+
   it('exits 2 on bad use and 1 on a source it cannot read, naming the problem', async () => {
     const same = await gatehouse(['migrate', 'sqlite:/tmp/x.db'], { GATEHOUSE_DATABASE_URL: 'sqlite:/tmp/x.db' });
     assert.equal(same.code, 2);
     assert.match(same.stderr, /source is the configured database/);
     const missing = await gatehouse(['migrate'], {});
     assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /migrate: missing SOURCE_URL/);
+    assert.match(missing.stderr, /gatehouse migrate SOURCE_URL/);
     const notSql = await gatehouse(['migrate', 'redis://127.0.0.1:6379'], { GATEHOUSE_DATABASE_URL: `${POSTGRES_URL}` });
     assert.equal(notSql.code, 1);
     assert.match(notSql.stderr, /not a SQL database URL/);

@@ -5,10 +5,11 @@
 // the instances' loss is survived by the other. Skipped when nginx or the services are missing.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { SKIP_CLUSTER, startCluster, type Cluster } from './cluster.js';
 import { bearer, createClient, PASSWORD, register, type TestServer } from './helpers.js';
 import { findNginx, freePort, startNginx, type RunningNginx } from './nginx-kit.js';
+import { describeOrSkip } from './support-services.js';
 
 const nginx = findNginx();
 const CONF = new URL('../docs/nginx-load-balancer.conf', import.meta.url);
@@ -24,7 +25,7 @@ function documentedConfig(listen: number, instances: number[]): string {
     .replace(/listen 127\.0\.0\.1:\d+;/, `listen 127.0.0.1:${listen};`);
 }
 
-describe('load balancing through the documented nginx config', { skip: nginx.skip ?? SKIP_CLUSTER }, () => {
+describeOrSkip('load balancing through the documented nginx config', nginx.skip ?? SKIP_CLUSTER, () => {
   let cluster: Cluster;
   let proxy: RunningNginx;
   let front: Pick<TestServer, 'url' | 'origin'>;

@@ -4,9 +4,10 @@
 // one token on different instances leave one lineage; rate limits are shared; instances that boot together
 // on an empty database accept each other's tokens.
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, it, type TestContext } from 'node:test';
 import { SKIP_CLUSTER as skip, startCluster, type Cluster } from './cluster.js';
 import { bearer, createClient, errorCode, PASSWORD, register, signedIn, tokenLogin, type TestServer } from './helpers.js';
+import { describeOrSkip } from './support-services.js';
 
 const meStatus = async (server: TestServer, accessToken: string) => (await createClient(server).get('/auth/me', bearer(accessToken))).status;
 
@@ -29,7 +30,7 @@ function report(t: TestContext, what: string, delays: number[]): void {
   t.diagnostic(`${what}: n=${delays.length} p50 ${percentile(delays, 50).toFixed(2)} ms, p99 ${percentile(delays, 99).toFixed(2)} ms, max ${Math.max(...delays).toFixed(2)} ms`);
 }
 
-describe('scale-out: three instances on PostgreSQL and Redis', { skip }, () => {
+describeOrSkip('scale-out: three instances on PostgreSQL and Redis', skip, () => {
   let cluster: Cluster;
   let a: TestServer, b: TestServer, c: TestServer;
   before(async () => {
@@ -125,7 +126,7 @@ describe('scale-out: three instances on PostgreSQL and Redis', { skip }, () => {
   });
 });
 
-describe('scale-out: instances booting together on an empty database', { skip }, () => {
+describeOrSkip('scale-out: instances booting together on an empty database', skip, () => {
   it('accept each other\'s tokens (an unknown kid re-reads the key store)', async () => {
     const cluster = await startCluster(2, {}, true);
     try {

@@ -28,7 +28,7 @@ const CONTEXT = { ip: '127.0.0.1', userAgent: 'bench' };
 
 /** An engine on `store` with one logged-in session; returns the cookie token. */
 async function sessionOn(store: Store): Promise<{ gatehouse: Gatehouse; token: string }> {
-  const gatehouse = await createGatehouse({ store, options: { modes: ['session'] } });
+  const gatehouse = await createGatehouse({ store, secret: randomBytes(32).toString('base64url'), options: { modes: ['session'] } });
   const email = `session-${randomBytes(4).toString('hex')}@bench.example`;
   await gatehouse.register({ email, password: PASSWORD }, CONTEXT);
   const { session } = await gatehouse.login({ email, password: PASSWORD }, CONTEXT);

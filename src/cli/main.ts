@@ -1,32 +1,15 @@
 #!/usr/bin/env node
 // Owns the command line: `gatehouse serve` (configuration from flags and GATEHOUSE_* variables, graceful
-// shutdown on SIGTERM/SIGINT), `gatehouse keys rotate|list` and `gatehouse roles grant EMAIL ROLE`, the
-// latter working on the same store and secret as the server.
-import { ConfigError, describeOptions, redactUrlPassword, resolveConfig, type GatehouseConfig } from '../core/config.js';
+// shutdown on SIGTERM/SIGINT), `gatehouse keys rotate|list`, `gatehouse roles grant|revoke EMAIL ROLE` and
+// `gatehouse migrate SOURCE_URL`, all on the same store and secret as the server; `--help` on any of them.
+import { ConfigError, redactUrlPassword, resolveConfig, type GatehouseConfig } from '../core/config.js';
 import { createGatehouse, type Gatehouse } from '../core/engine.js';
 import { loadOrCreateSecret } from '../secret.js';
 import { createServer } from '../server.js';
 import { openSqlDatabase, openStore } from '../stores/open.js';
 import { copyDatabase } from '../stores/sql/copy.js';
-
-const USAGE = `Usage:
-  gatehouse serve [options]            start the server
-  gatehouse keys rotate [options]      publish a new signing key now; it signs after the publish lead
-  gatehouse keys list [options]        list signing keys (public data only)
-  gatehouse roles grant EMAIL ROLE     give a user a role
-  gatehouse migrate SOURCE_URL         copy users, keys, sessions, refresh families and revocations
-                                       from SOURCE_URL (e.g. sqlite:./data/gatehouse.db) into
-                                       GATEHOUSE_DATABASE_URL (e.g. postgres://…); rows already there are kept
-
-Every option can be given as a flag or as an environment variable:
-`;
-
-function help(): string {
-  const rows = describeOptions().map((o) => `  ${o.flag.padEnd(32)} ${o.env.padEnd(34)} default: ${JSON.stringify(o.default)}`);
-  return `${USAGE}${rows.join('\n')}\n`;
-}
-
-class UsageError extends Error {}
+import { unknownVariableWarnings } from './env-check.js';
+import { commandsUnder, findCommand, usage, UsageError } from './usage.js';
 
 async function serve(config: Readonly<GatehouseConfig>): Promise<void> {
   const store = await openStore(config);
@@ -55,17 +38,22 @@ async function serve(config: Readonly<GatehouseConfig>): Promise<void> {
 }
 
 /** Runs `task` on an engine over the configured store, then closes it. */
-async function withEngine(config: Readonly<GatehouseConfig>, task: (gatehouse: Gatehouse) => Promise<void>): Promise<void> {
+async function withEngine<T>(config: Readonly<GatehouseConfig>, task: (gatehouse: Gatehouse) => Promise<T>): Promise<T> {
   const store = await openStore(config);
   try {
-    await task(await createGatehouse({ store, config, secret: loadOrCreateSecret(config) }));
+    const gatehouse = await createGatehouse({ store, config, secret: loadOrCreateSecret(config) });
+    try {
+      return await task(gatehouse);
+    } finally {
+      await gatehouse.close();
+    }
   } finally {
     await store.close();
   }
 }
 
 async function migrate(sourceUrl: string, targetUrl: string): Promise<void> {
-  if (sourceUrl === targetUrl) throw new UsageError('migrate: the source is the configured database itself');
+  if (sourceUrl === targetUrl) throw new UsageError('migrate: the source is the configured database itself', commandsUnder(['migrate']));
   const source = await openSqlDatabase(sourceUrl);
   try {
     const target = await openSqlDatabase(targetUrl);
@@ -81,72 +69,92 @@ async function migrate(sourceUrl: string, targetUrl: string): Promise<void> {
   }
 }
 
-async function run(command: string, args: readonly string[]): Promise<number> {
+async function roles(config: Readonly<GatehouseConfig>, action: 'grant' | 'revoke', email: string, role: string): Promise<number> {
+  const found = await withEngine(config, (gatehouse) => (action === 'grant' ? gatehouse.grantRole(email, role) : gatehouse.revokeRole(email, role)));
+  if (!found) {
+    process.stderr.write(`gatehouse: no user with email ${email}\n`);
+    return 1;
+  }
+  process.stdout.write(
+    action === 'grant'
+      ? `Granted ${role} to ${email}. Access tokens issued from now on carry it.\n`
+      : `${email} no longer has ${role}. Access tokens issued before are refused; sessions see it on their next request.\n`,
+  );
+  return 0;
+}
+
+/** Runs a command; -1 means "keep running" (the server). */
+async function run(args: readonly string[]): Promise<number> {
   // Arguments first, then flags: `gatehouse roles grant EMAIL ROLE --data-dir DIR`.
-  const firstFlag = args.findIndex((a) => a.startsWith('--'));
+  const firstFlag = args.findIndex((a) => a.startsWith('-'));
   const positional = firstFlag === -1 ? args : args.slice(0, firstFlag);
   const flags = firstFlag === -1 ? [] : args.slice(firstFlag);
+  if (flags.includes('--help') || flags.includes('-h')) {
+    process.stdout.write(usage(commandsUnder(positional).length > 0 ? commandsUnder(positional) : undefined));
+    return 0;
+  }
+  const { command, args: [first = '', second = ''] } = findCommand(positional);
+  for (const warning of unknownVariableWarnings(process.env)) process.stderr.write(`${warning}\n`);
   const config = resolveConfig({ env: process.env, argv: flags });
-  const [sub, ...rest] = positional;
-  if (command === 'serve') {
-    if (positional.length > 0) throw new UsageError(`serve takes no arguments: ${positional.join(' ')}`);
-    await serve(config);
-    return -1;
-  }
-  if (command === 'keys' && sub === 'rotate') {
-    await withEngine(config, async (gatehouse) => {
-      const key = await gatehouse.keys.rotate(gatehouse.clock());
-      process.stdout.write(`New signing key ${key.kid}: published now, signs from ${new Date(key.activatesAt).toISOString()}.\n`);
-    });
-    return 0;
-  }
-  if (command === 'keys' && sub === 'list') {
-    await withEngine(config, async (gatehouse) => {
-      for (const k of gatehouse.keys.list()) {
+  switch (command.words.join(' ')) {
+    case 'serve':
+      await serve(config);
+      return -1;
+    case 'keys rotate':
+      await withEngine(config, async (gatehouse) => {
+        const key = await gatehouse.keys.rotate(gatehouse.clock());
+        process.stdout.write(`New signing key ${key.kid}: published now, signs from ${new Date(key.activatesAt).toISOString()}.\n`);
+      });
+      return 0;
+    case 'keys list':
+      await withEngine(config, async (gatehouse) => {
         const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
-        process.stdout.write(`${k.kid}  created ${when(k.createdAt)}  signs from ${when(k.activatesAt)}  retired ${when(k.retiredAt)}  unpublished ${when(k.expiresAt)}\n`);
-      }
-    });
-    return 0;
+        for (const k of gatehouse.keys.list()) {
+          process.stdout.write(`${k.kid}  created ${when(k.createdAt)}  signs from ${when(k.activatesAt)}  retired ${when(k.retiredAt)}  unpublished ${when(k.expiresAt)}\n`);
+        }
+      });
+      return 0;
+    case 'roles grant':
+      return roles(config, 'grant', first, second);
+    case 'roles revoke':
+      return roles(config, 'revoke', first, second);
+    case 'migrate':
+      await migrate(first, config.databaseUrl);
+      return 0;
+    default:
+      throw new UsageError(`unknown command: ${positional.join(' ')}`);
   }
-  if (command === 'roles' && sub === 'grant' && rest.length === 2) {
-    const [email = '', role = ''] = rest;
-    let found = false;
-    await withEngine(config, async (gatehouse) => {
-      found = await gatehouse.grantRole(email, role);
-    });
-    if (!found) {
-      process.stderr.write(`gatehouse: no user with email ${email}\n`);
-      return 1;
-    }
-    process.stdout.write(`Granted ${role} to ${email}. Access tokens issued from now on carry it.\n`);
-    return 0;
+}
+
+/** The message and every cause under it (a migration's failing statement, a refused connection), URL passwords hidden. */
+function describeError(error: unknown): string {
+  let text = '';
+  for (let at: unknown = error, depth = 0; at !== undefined && at !== null && depth < 5; depth++) {
+    const message = at instanceof Error ? at.message : typeof at === 'string' ? at : JSON.stringify(at);
+    if (message !== '' && !text.includes(message)) text = text === '' ? message : `${text}: ${message}`;
+    at = at instanceof Error ? at.cause : undefined;
   }
-  if (command === 'migrate' && sub !== undefined && rest.length === 0) {
-    await migrate(sub, config.databaseUrl);
-    return 0;
-  }
-  throw new UsageError(`unknown command: ${[command, ...positional].join(' ')}`);
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*:)[^@/\s]*@/gi, '$1***@');
 }
 
 async function main(args: readonly string[]): Promise<number> {
-  const [command, ...rest] = args;
+  const [command] = args;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(help());
+    process.stdout.write(usage());
     return command === undefined ? 1 : 0;
   }
   try {
-    return await run(command, rest);
+    return await run(args);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       return 2;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`gatehouse: ${error.message}\n\n${help()}`);
+      process.stderr.write(`gatehouse: ${error.message}\n\n${usage(error.commands)}`);
       return 2;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     process.stderr.write(command === 'serve' ? `gatehouse: could not start: ${message}\n` : `gatehouse: ${message}\n`);
     return 1;
   }

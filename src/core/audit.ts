@@ -12,6 +12,7 @@ export type AuditEvent =
   | { type: 'session.expired'; userId: string; sessionId: string }
   | { type: 'refresh.reused'; userId: string | null; sessionId: string }
   | { type: 'password.changed'; userId: string; sessionId: string }
-  | { type: 'role.granted'; userId: string; role: string };
+  | { type: 'role.granted'; userId: string; role: string }
+  | { type: 'role.revoked'; userId: string; role: string };
 
 export type AuditSink = (event: AuditEvent) => void;

@@ -3,7 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, DEFAULTS, resolveConfig, type ConfigSources, type GatehouseConfig, type LoginMode } from './config.js';
+
+/** The checkout this file is in, wherever it was cloned: the CLI runs from there (tsx resolves from it). */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The problems a resolution reports; fails the test if it resolves instead. */
 function problemsOf(sources: ConfigSources): { problems: string[]; message: string } {
@@ -181,7 +185,7 @@ describe('gatehouse serve with bad configuration', () => {
     }
     env['GATEHOUSE_SESSION_IDLE_TTL'] = 'soon';
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', 'abc'], {
-      cwd: '/work/main',
+      cwd: ROOT,
       env,
       encoding: 'utf8',
       timeout: 30_000,

@@ -1,13 +1,18 @@
 // Owns passwords: the acceptance policy (length in code points, NFKC, common-password list) and hashing
 // with argon2id behind a bound on concurrent hashes, so a login flood queues instead of starving the server.
-import argon2 from 'argon2';
+// argon2 is an optional dependency, loaded on first use (a verifying service never needs it).
+import type Argon2 from 'argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { GatehouseError } from './errors.js';
+import { loadOptional } from './optional-dependency.js';
 
 export const MAX_PASSWORD_LENGTH = 1024;
 
+/** argon2's `argon2id` type constant. */
+const ARGON2ID: typeof Argon2.argon2id = 2;
+
 /** OWASP's argon2id recommendation: m=19 MiB, t=2, p=1. */
-export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
+export const ARGON2_OPTIONS = { type: ARGON2ID, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
@@ -35,12 +40,20 @@ export function passwordProblem(password: string, minLength: number): string | n
   return null;
 }
 
+let argon2Module: Promise<typeof Argon2> | undefined;
+
+/** The argon2 binding, loaded once; names the package when it is not installed. */
+export function loadArgon2(): Promise<typeof Argon2> {
+  argon2Module ??= loadOptional('argon2', 'Password hashing', async () => (await import('argon2')).default);
+  return argon2Module;
+}
+
 /** argon2id through the native binding, which hashes on libuv's thread pool, off the event loop. */
 export function createArgon2Hasher(options: { memoryCost?: number; timeCost?: number } = {}): PasswordHasher {
   const hashOptions = { ...ARGON2_OPTIONS, ...options };
   return {
-    hash: (password) => argon2.hash(password, hashOptions),
-    verify: (hash, password) => argon2.verify(hash, password),
+    hash: async (password) => (await loadArgon2()).hash(password, hashOptions),
+    verify: async (hash, password) => (await loadArgon2()).verify(hash, password),
   };
 }
 

@@ -3,7 +3,8 @@
 // queries and migrations. Every query is parameterized; no data is spliced into SQL.
 
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type Pg from 'pg';
+import { loadOptional } from '../../core/optional-dependency.js';
 import type { Store } from '../../core/store.js';
 import { createSqlStore, migrateToLatest, type Database } from '../sql/index.js';
 
@@ -25,13 +26,18 @@ export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const INT8_OID = 20;
 
-/** Epoch milliseconds are bigint columns; they fit a double exactly (pg hands int8 out as strings otherwise). */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
-    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-};
+type PgModule = typeof Pg;
 
-function createPool(options: PostgresStoreOptions): pg.Pool {
+/** pg, loaded on first use (an optional dependency). */
+const loadPg = (): Promise<PgModule> => loadOptional('pg', 'The PostgreSQL store', async () => (await import('pg')).default);
+
+/** Epoch milliseconds are bigint columns; they fit a double exactly (pg hands int8 out as strings otherwise). */
+const typesOf = (pg: PgModule) => ({
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as PgModule['types']['getTypeParser'],
+});
+
+function createPool(pg: PgModule, options: PostgresStoreOptions): Pg.Pool {
   const { schema, statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS, connectTimeoutMs = 5000 } = options;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -41,7 +47,7 @@ function createPool(options: PostgresStoreOptions): pg.Pool {
     query_timeout: statementTimeoutMs + 1000, // a server that stops answering mid-query
     idleTimeoutMillis: 30_000,
     keepAlive: true,
-    types,
+    types: typesOf(pg),
     ...(schema !== undefined && { options: `-c search_path=${schema}` }),
   });
   // An idle connection dropped by the server (restart, failover) is reported here; the pool discards it and
@@ -53,7 +59,7 @@ function createPool(options: PostgresStoreOptions): pg.Pool {
   return pool;
 }
 
-async function createSchema(options: PostgresStoreOptions & { schema: string }): Promise<void> {
+async function createSchema(pg: PgModule, options: PostgresStoreOptions & { schema: string }): Promise<void> {
   const client = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 });
   client.on('error', () => {});
   await client.connect();
@@ -71,11 +77,18 @@ async function createSchema(options: PostgresStoreOptions & { schema: string }):
 export async function openPostgresDatabase(options: PostgresStoreOptions): Promise<Kysely<Database>> {
   const { schema } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new Error(`postgres store: invalid schema name ${JSON.stringify(schema)}`);
-  if (schema !== undefined) await createSchema({ ...options, schema });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(options) }) });
+  const pg = await loadPg();
+  if (schema !== undefined) await createSchema(pg, { ...options, schema });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(pg, options) }) });
   try {
-    await sql`select 1`.execute(db);
-    await migrateToLatest(db, 'postgres', schema); // Kysely's migrator holds an advisory lock: instances may start together
+    // The migrator's own tables go where the store's go: the given schema, else the first of the search_path
+    // (Kysely left alone would take kysely_migration from any schema of the database, e.g. another deployment's).
+    const current = (await sql<{ schema: string | null; path: string }>`select current_schema() as schema, current_setting('search_path') as path`.execute(db)).rows[0];
+    const migrationSchema = schema ?? current?.schema ?? undefined;
+    if (migrationSchema === undefined) {
+      throw new Error(`postgres store: no schema on the search_path (${current?.path ?? '?'}) exists to hold the tables; create one, or pass a schema`);
+    }
+    await migrateToLatest(db, 'postgres', migrationSchema); // Kysely's migrator holds an advisory lock: instances may start together
   } catch (error) {
     await db.destroy().catch(() => {});
     throw error;

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runStoreConformance } from '../../testing/conformance.js';
-import { POSTGRES_URL, SKIP_POSTGRES, dropSchema, uniqueName } from '../../../test/support-services.js';
+import { POSTGRES_URL, SKIP_POSTGRES, describeOrSkip, dropSchema, uniqueName } from '../../../test/support-services.js';
 import { createPostgresStore } from './index.js';
 
 if (SKIP_POSTGRES) {
-  describe('postgres store', { skip: SKIP_POSTGRES }, () => {});
+  describeOrSkip('postgres store', SKIP_POSTGRES, () => {});
 } else {
   const url = POSTGRES_URL!;
   runStoreConformance('postgres', async () => {

@@ -5,8 +5,11 @@
 
 import { randomBytes } from 'node:crypto';
 import type { RevocationBus, RevocationRecord } from '../../core/store.js';
-import { Cluster } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import type { RedisClient } from './keys.js';
+
+/** ioredis marks its clients (`instanceof Cluster` would load ioredis here; it is an optional dependency). */
+const isCluster = (client: RedisClient): client is Cluster => client.isCluster;
 
 const KINDS = new Set(['jti', 'sid', 'user']);
 const HEARTBEAT_MS = 1000;
@@ -34,7 +37,7 @@ export function createRedisRevocationBus(client: RedisClient, channel: string): 
     },
     start(handlers) {
       const options = { autoResubscribe: false, enableOfflineQueue: true, lazyConnect: true };
-      const subscriber = client instanceof Cluster ? client.duplicate(undefined, { ...options, redisOptions: client.options.redisOptions }) : client.duplicate(options);
+      const subscriber = isCluster(client) ? client.duplicate(undefined, { ...options, redisOptions: client.options.redisOptions }) : client.duplicate(options);
       let stopped = false;
       subscriber.on('error', () => {}); // reported through 'close' and the heartbeat
       subscriber.on('message', (from: string, message: string) => {

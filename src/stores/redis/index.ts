@@ -3,7 +3,8 @@
 // sessions, refresh-token families and rate limits of a SQL store to Redis, with revocations published to
 // every instance. Revocations themselves stay in the SQL store, so a Redis restart forgets none.
 
-import { Redis } from 'ioredis';
+import { redactUrlPassword } from '../../core/config.js';
+import { loadOptional } from '../../core/optional-dependency.js';
 import type { RevocationBus, Store } from '../../core/store.js';
 import { createRedisRevocationBus } from './bus.js';
 import { keyLayout, type RedisClient } from './keys.js';
@@ -42,6 +43,7 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
   let client = options.client;
   if (!client) {
     if (!options.url) throw new Error('redis backend: a url or a client is required');
+    const { Redis } = await loadOptional('ioredis', 'The Redis backend', () => import('ioredis'));
     const redis = new Redis(options.url, {
       lazyConnect: true,
       enableOfflineQueue: false, // disconnected → commands fail at once (503), never queue up
@@ -56,7 +58,8 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
       await redis.connect();
     } catch (error) {
       redis.disconnect();
-      throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`Redis at ${redactUrlPassword(options.url)} is unreachable (${reason})`, { cause: error });
     }
     client = redis;
   }

@@ -8,11 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe } from 'node:test';
+import { after, before } from 'node:test';
 import { Cluster } from 'ioredis';
 import { runStoreConformance } from '../../testing/conformance.js';
 import { createMemoryStore } from '../memory.js';
 import { createRedisBackend, withRedis } from './index.js';
+import { describeOrSkip } from '../../../test/support-services.js';
 
 const missing = ['redis-server', 'redis-cli'].find((bin) => spawnSync(bin, ['--version']).error !== undefined);
 const skip = missing ? `${missing} is not installed: Redis Cluster tests skipped` : false;
@@ -27,7 +28,7 @@ async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('redis backend on Redis Cluster', { skip }, () => {
+describeOrSkip('redis backend on Redis Cluster', skip, () => {
   const nodes: ChildProcess[] = [];
   let dir: string;
   const ports: number[] = [];

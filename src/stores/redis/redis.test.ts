@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RevocationRecord } from '../../core/store.js';
 import { runStoreConformance } from '../../testing/conformance.js';
-import { REDIS_URL, SKIP_REDIS, dropPrefix, uniqueName } from '../../../test/support-services.js';
+import { REDIS_URL, SKIP_REDIS, describeOrSkip, dropPrefix, uniqueName } from '../../../test/support-services.js';
 import { createMemoryStore } from '../memory.js';
 import { createRedisBackend, withRedis, type RedisBackend } from './index.js';
 
@@ -19,7 +19,7 @@ async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
 }
 
 if (SKIP_REDIS) {
-  describe('redis backend', { skip: SKIP_REDIS }, () => {});
+  describeOrSkip('redis backend', SKIP_REDIS, () => {});
 } else {
   const url = REDIS_URL!;
   runStoreConformance('memory+redis', async () => {

@@ -28,13 +28,9 @@ export async function copyDatabase(from: Kysely<Database>, to: Kysely<Database>)
     for (const [table, key] of TABLES) {
       counts[table] = 0;
       for (let offset = 0; ; offset += BATCH) {
-        const rows = await source
-          .selectFrom(table)
-          .selectAll()
-          .orderBy(key.map((column) => `${table}.${column}`))
-          .limit(BATCH)
-          .offset(offset)
-          .execute();
+        let query = source.selectFrom(table).selectAll();
+        for (const column of key) query = query.orderBy(`${table}.${column}`); // one call per column: orderBy([…]) is deprecated
+        const rows = await query.limit(BATCH).offset(offset).execute();
         if (rows.length === 0) break;
         await trx
           .insertInto(table)
