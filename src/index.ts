@@ -5,11 +5,13 @@ export type {
   Clock,
   Gatehouse,
   GatehouseDeps,
+  HybridLogin,
   LoginResult,
   Principal,
   PublicUser,
   SessionLogin,
   SessionSummary,
+  TokenLogin,
   TokenPair,
 } from './core/engine.js';
 export type { AccessClaims } from './core/access-tokens.js';

@@ -1,5 +1,6 @@
 // Attack tests for credentials: forged, tampered and planted session ids, tokens in query strings, account
-// enumeration by message and by timing, and brute force (per account and per IP, 429 + Retry-After).
+// enumeration by message and by timing, and brute force (per account and per IP — per /64 for IPv6 — 429 +
+// Retry-After).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -168,6 +169,40 @@ describe('brute force', () => {
       await attempt('203.0.113.1');
       assert.equal((await attempt('203.0.113.1')).status, 429);
       assert.equal(errorCode(await attempt('203.0.113.2')), 'invalid_credentials', 'another client behind the proxy');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('counts an IPv6 client per /64, however its address is spelled (issue 13, item 9)', async () => {
+    const server = await startTestServer({ options: { loginIpLimit: 3, trustProxy: ['127.0.0.1'] } });
+    try {
+      const client = createClient(server, { browser: true });
+      const attempt = async (ip: string) =>
+        (await client.post('/auth/login', { email: 'x@example.com', password: PASSWORD }, { headers: { 'x-forwarded-for': ip } })).status;
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push(await attempt('2001:db8:1:1::1'));
+      assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+      for (let n = 2; n <= 9; n++) assert.equal(await attempt(`2001:db8:1:1::${n}`), 429, `::${n} is in the same /64`);
+      assert.equal(await attempt('2001:DB8:0001:0001:ffff:0:0:1'), 429, 'another spelling, the same /64');
+      assert.equal(await attempt('2001:db8:1:2::1'), 401, 'the next /64 is another client');
+
+      for (const ip of ['::ffff:192.0.2.1', '::FFFF:192.0.2.1', '::ffff:c000:201']) assert.equal(await attempt(ip), 401);
+      assert.equal(await attempt('192.0.2.1'), 429, 'an IPv4-mapped address is the IPv4 address');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('counts every IPv6 address alone at GATEHOUSE_RATE_LIMIT_IPV6_PREFIX=128', async () => {
+    const server = await startTestServer({ options: { loginIpLimit: 1, trustProxy: ['127.0.0.1'], rateLimitIpv6Prefix: 128 } });
+    try {
+      const client = createClient(server, { browser: true });
+      const attempt = async (ip: string) =>
+        (await client.post('/auth/login', { email: 'x@example.com', password: PASSWORD }, { headers: { 'x-forwarded-for': ip } })).status;
+      assert.equal(await attempt('2001:db8:1:1::1'), 401);
+      assert.equal(await attempt('2001:DB8:1:1:0::1'), 429, 'the same address');
+      assert.equal(await attempt('2001:db8:1:1::2'), 401, 'its neighbour');
     } finally {
       await server.close();
     }

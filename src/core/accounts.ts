@@ -1,8 +1,9 @@
 // Owns accounts: registration (email and password rules, hashing), the password check behind login and
-// password change (rate-limited per address and per account, same work for unknown emails), and the
-// public view of a user.
+// password change (rate-limited per address — per network for IPv6 — and per account, same work for unknown
+// emails), and the public view of a user.
 import { randomUUID } from 'node:crypto';
 import type { AuditSink } from './audit.js';
+import { addressSubject } from './client-address.js';
 import type { GatehouseConfig } from './config.js';
 import type { RandomBytes } from './credentials.js';
 import { canonicalEmail } from './email.js';
@@ -43,6 +44,7 @@ export async function createAccounts(deps: {
   const { store, config, hasher, audit } = deps;
   const windowMs = config.rateLimitWindowSeconds * 1000;
   const ipRule: RateLimitRule = { name: 'auth-ip', limit: config.loginIpLimit, windowMs };
+  const addressOf = (context: SessionContext) => addressSubject(context.ip, config.rateLimitIpv6Prefix);
   const accountRule: RateLimitRule = { name: 'login-account', limit: config.loginAccountLimit, windowMs };
   // Unknown emails are checked against this hash, so they cost what a real account costs.
   const dummyHash = await hasher.hash(Buffer.from(deps.random(32)).toString('base64url'));
@@ -62,7 +64,7 @@ export async function createAccounts(deps: {
 
   async function limited(context: SessionContext, email: string, now: number): Promise<void> {
     try {
-      await consumeAttempt(store.rateLimits, ipRule, context.ip ?? 'unknown', now);
+      await consumeAttempt(store.rateLimits, ipRule, addressOf(context), now);
       await consumeAttempt(store.rateLimits, accountRule, email, now);
     } catch (error) {
       audit({ type: 'login.failed', reason: 'rate_limited', userId: null, ip: context.ip });
@@ -76,7 +78,7 @@ export async function createAccounts(deps: {
     async register(input, context, now) {
       const email = requireEmail(input.email);
       const password = requireAcceptable(input.password);
-      await consumeAttempt(store.rateLimits, ipRule, context.ip ?? 'unknown', now);
+      await consumeAttempt(store.rateLimits, ipRule, addressOf(context), now);
       const user: UserRecord = {
         id: randomUUID(),
         email,

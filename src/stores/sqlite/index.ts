@@ -3,20 +3,31 @@
 
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { loadOptional } from '../../core/optional-dependency.js';
 import type { Store } from '../../core/store.js';
 import { createSqlStore, migrateToLatest, type Database } from '../sql/index.js';
 import { withReadCache } from './read-cache.js';
 
 /**
+ * An open better-sqlite3 `Database`, described by what the store uses of it, so that these public types need
+ * no @types/better-sqlite3.
+ */
+export interface SqliteConnection extends SqliteDatabase {
+  readonly open: boolean;
+  pragma(source: string): unknown;
+  prepare(sql: string): SqliteStatement & { get(...parameters: unknown[]): unknown };
+}
+
+/**
  * Either a file path (parent directories are created; `:memory:` works) or an open better-sqlite3
  * database. A passed-in database is owned by the store from then on: `close()` closes it.
  */
-export type SqliteStoreOptions = { path: string } | { database: BetterSqlite3.Database };
+export type SqliteStoreOptions = { path: string } | { database: SqliteConnection };
 
-function openDatabase(options: SqliteStoreOptions): BetterSqlite3.Database {
+async function openDatabase(options: SqliteStoreOptions): Promise<SqliteConnection> {
   if ('database' in options) return options.database;
+  const BetterSqlite3 = await loadOptional('better-sqlite3', 'The SQLite store', async () => (await import('better-sqlite3')).default);
   const { path } = options;
   if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) {
     mkdirSync(dirname(path), { recursive: true });
@@ -26,7 +37,7 @@ function openDatabase(options: SqliteStoreOptions): BetterSqlite3.Database {
   return new BetterSqlite3(path);
 }
 
-function applyPragmas(database: BetterSqlite3.Database): void {
+function applyPragmas(database: SqliteConnection): void {
   // WAL with synchronous=NORMAL: a committed transaction is in the WAL file before the commit returns,
   // so it survives a crash or kill -9 of this process. Only an OS crash or power loss can roll back the
   // last few commits (never corrupt the file); that trade buys much faster writes than FULL.
@@ -47,8 +58,8 @@ const STATEMENT_CACHE_SIZE = 256;
  * afresh, which cost a fifth of a session check. Safe to share: better-sqlite3 runs a statement to completion
  * synchronously and Kysely's driver uses one connection at a time (no store query streams).
  */
-function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
+function withStatementCache(database: SqliteConnection): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
     prepare(sql) {
@@ -63,8 +74,8 @@ function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
   };
 }
 
-async function open(options: SqliteStoreOptions): Promise<{ db: Kysely<Database>; database: BetterSqlite3.Database }> {
-  const database = openDatabase(options);
+async function open(options: SqliteStoreOptions): Promise<{ db: Kysely<Database>; database: SqliteConnection }> {
+  const database = await openDatabase(options);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   try {
     applyPragmas(database);

@@ -5,11 +5,11 @@
 // it may have changed once it has committed. Another process's commit (the CLI granting a role, a second
 // server on the same file) is seen through PRAGMA data_version, which changes only then; it is read at most
 // once per CHANGE_CHECK_INTERVAL_MS, and a change drops everything.
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import type { SessionStore, UserStore } from '../../core/store.js';
 import { toSession, toUser } from '../sql/account-stores.js';
 import type { SessionsTable, UsersTable } from '../sql/schema.js';
+import type { SqliteConnection } from './index.js';
 
 /** How stale a row changed by another process may be, at most. */
 export const CHANGE_CHECK_INTERVAL_MS = 100;
@@ -17,25 +17,26 @@ export const CHANGE_CHECK_INTERVAL_MS = 100;
 const MAX_ROWS = 10_000;
 
 export function withReadCache(
-  database: BetterSqlite3.Database,
+  database: SqliteConnection,
   stores: { sessions: SessionStore; users: UserStore },
   clock: () => number = Date.now,
 ): { sessions: SessionStore; users: UserStore } {
-  const sessionById = database.prepare<[string], Selectable<SessionsTable>>('select * from sessions where id = ?');
-  const userById = database.prepare<[string], Selectable<UsersTable>>('select * from users where id = ?');
-  const dataVersion = database.prepare<[], number>('pragma data_version').pluck();
+  const sessionById = database.prepare('select * from sessions where id = ?');
+  const userById = database.prepare('select * from users where id = ?');
+  const dataVersionStatement = database.prepare('pragma data_version');
+  const dataVersion = () => (dataVersionStatement.get() as { data_version: number }).data_version;
   const sessionRows = new Map<string, Selectable<SessionsTable>>();
   const userRows = new Map<string, Selectable<UsersTable>>();
-  let version = dataVersion.get();
+  let version = dataVersion();
   let checkedAt = clock();
 
   /** The row, from memory unless another process may have changed the file since. Rows are mapped afresh
    * for each caller (the engine updates the session record it gets). */
-  function read<Row>(rows: Map<string, Row>, statement: BetterSqlite3.Statement<[string], Row>, id: string): Row | undefined {
+  function read<Row>(rows: Map<string, Row>, statement: ReturnType<SqliteConnection['prepare']>, id: string): Row | undefined {
     const now = clock();
     if (now - checkedAt >= CHANGE_CHECK_INTERVAL_MS || now < checkedAt) {
       checkedAt = now;
-      const current = dataVersion.get();
+      const current = dataVersion();
       if (current !== version) {
         version = current;
         sessionRows.clear();
@@ -44,7 +45,7 @@ export function withReadCache(
     }
     let row = rows.get(id);
     if (row === undefined) {
-      row = statement.get(id);
+      row = statement.get(id) as Row | undefined; // the row of the table `rows` caches
       if (row === undefined) return undefined; // absence is not cached: a session or user may appear
       if (rows.size >= MAX_ROWS) rows.clear();
       rows.set(id, row);
