@@ -8,8 +8,10 @@ import type { AuditEvent } from './core/audit.js';
 import type { GatehouseConfig } from './core/config.js';
 import { createGatehouse, type Clock, type Gatehouse } from './core/engine.js';
 import type { RandomBytes } from './core/credentials.js';
+import type { GatehouseError } from './core/errors.js';
 import type { PasswordHasher } from './core/password.js';
 import type { Store } from './core/store.js';
+import { answerClientError } from './http/client-errors.js';
 import { errorBody, errorResponse } from './http/errors.js';
 import { gatehouseFastify, sendHttpResponse } from './http/fastify.js';
 import { securityHeaders } from './http/headers.js';
@@ -83,6 +85,11 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
     // response. Above `info` those lines are dropped anyway, so Fastify gets no logger at all (6% of the
     // instructions of a cached-token request, docs/performance.md); the server's own lines go to `log`.
     ...(log.isLevelEnabled('info') ? { loggerInstance: fastifyLog } : { logger: false }),
+    // What Node's parser refuses before routing (bad framing, oversized headers) gets the SPEC's format too.
+    clientErrorHandler: (error, socket) => {
+      log.info({ code: error.code }, 'malformed request');
+      answerClientError(error, socket, headers);
+    },
     frameworkErrors: (error, request, reply) => {
       void sendHttpResponse(reply.headers(headers), json(400, errorBody('invalid_request', 'The request is malformed.')));
       log.info({ reqId: request.id, code: error.code }, 'malformed request');
@@ -131,7 +138,9 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
   app.setNotFoundHandler((_request, reply) =>
     sendHttpResponse(reply.headers(headers), json(404, errorBody('not_found', 'Not found.'))),
   );
-  await app.register(gatehouseFastify, { gatehouse, onFault: logFault });
+  const logRefusal = (error: GatehouseError, requestId: string) =>
+    log.info({ reqId: requestId, refused: error.code, ...error.detail }, error.message);
+  await app.register(gatehouseFastify, { gatehouse, onFault: logFault, onRefusal: logRefusal, onWarning: (message) => log.warn(message) });
   app.get('/metrics', async (_request, reply) => {
     reply.headers(headers).header('content-type', metrics.contentType);
     return metrics.text();

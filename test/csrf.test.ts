@@ -2,8 +2,24 @@
 // X-CSRF-Token and an allowed Origin/Sec-Fetch-Site; login and register refuse foreign origins (login CSRF);
 // CORS is granted only to GATEHOUSE_ALLOWED_ORIGINS.
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createClient, errorCode, PASSWORD, signedIn, startTestServer, type TestServer } from './helpers.js';
+
+/** A JSON POST with a Host header of the test's choosing (fetch always sends the real one). */
+function postWithHost(url: string, path: string, host: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(path, url);
+    const outgoing = httpRequest(
+      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { host, 'content-type': 'application/json', ...headers } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
+    outgoing.on('error', reject).end(JSON.stringify(body));
+  });
+}
 
 describe('CSRF on cookie-authenticated unsafe requests', () => {
   let server: TestServer;
@@ -55,7 +71,10 @@ describe('CSRF on cookie-authenticated unsafe requests', () => {
 
   it('refuses the right token from a cross-site Origin', async () => {
     const { client } = await signedIn(server);
-    for (const origin of ['https://evil.example', 'null', `http://${new URL(server.url).host}`]) {
+    const { port } = new URL(server.url);
+    // Another port of this host, the other loopback spelling, and http on a loopback host that is not this one.
+    const others = [`https://127.0.0.1:${Number(port) + 1}`, `http://localhost:${port}`, `http://127.0.0.2:${port}`];
+    for (const origin of ['https://evil.example', 'null', ...others]) {
       const response = await client.post('/auth/logout', undefined, { headers: { ...client.csrfHeaders(), origin } });
       assert.equal(errorCode(response), 'csrf_failed', `origin ${origin}`);
     }
@@ -93,6 +112,50 @@ describe('CSRF on cookie-authenticated unsafe requests', () => {
   it('needs no token for safe methods', async () => {
     const { client } = await signedIn(server);
     assert.equal((await client.get('/auth/me', { headers: { origin: 'https://evil.example' } })).status, 200);
+  });
+});
+
+describe('plain-HTTP pages on loopback (development)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it('treats an http Origin on a loopback host as same-origin when it is the Host: register, login, logout', async () => {
+    const { port } = new URL(server.url);
+    const client = createClient({ url: server.url, origin: `http://127.0.0.1:${port}` }, { browser: true });
+    const email = 'loopback-page@example.com';
+    assert.equal((await client.post('/auth/register', { email, password: PASSWORD })).status, 201);
+    assert.equal((await client.post('/auth/login', { email, password: PASSWORD })).status, 200);
+    assert.equal((await client.get('/auth/me')).status, 200);
+    assert.equal((await client.post('/auth/logout', undefined, { headers: client.csrfHeaders() })).status, 204);
+    for (const host of [`localhost:${port}`, `[::1]:${port}`, `127.4.5.6:${port}`]) {
+      const response = await postWithHost(server.url, '/auth/login', host, { origin: `http://${host}` }, { email, password: PASSWORD });
+      assert.equal(response.status, 200, `${host}: ${response.text}`);
+    }
+  });
+
+  it('still refuses plain http on any other host, and a rebound name pointing at loopback', async () => {
+    const { port } = new URL(server.url);
+    for (const host of [`app.example.com:${port}`, `evil.example:${port}`, `127.0.0.1.nip.io:${port}`]) {
+      const response = await postWithHost(server.url, '/auth/login', host, { origin: `http://${host}` }, { email: 'x@example.com', password: PASSWORD });
+      assert.equal(response.status, 403, host);
+      assert.match(response.text, /csrf_failed/);
+    }
+  });
+
+  it('says why in its message and its log: the Origin seen and the ones expected', async () => {
+    const client = createClient(server);
+    const response = await client.post('/auth/login', { email: 'x@example.com', password: PASSWORD }, { headers: { origin: 'http://app.example.com:8080' } });
+    assert.equal(errorCode(response), 'csrf_failed');
+    assert.match((response.body as { error: { message: string } }).error.message, /GATEHOUSE_ALLOWED_ORIGINS/);
+    const lines = server.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const line = lines.find((l) => l['refused'] === 'csrf_failed' && l['origin'] === 'http://app.example.com:8080');
+    assert.ok(line, 'a log line for the refusal, with the Origin seen');
+    assert.equal(line['level'], 30, 'at info');
+    const host = new URL(server.url).host;
+    assert.deepEqual(line['expected'], [`https://${host}`, `http://${host}`]);
   });
 });
 

@@ -20,7 +20,8 @@ describe('Express adapter', () => {
     const app = express();
     app.use(gatehouseExpress(gatehouse));
     app.get('/admin', requireAuth(gatehouse, { roles: ['admin'] }), (_req, res) => res.json({ ok: true }));
-    app.post('/profile', requireAuth(gatehouse), (_req, res) => res.json({ user: (res.locals['principal'] as { userId: string }).userId }));
+    // res.locals.principal is typed (a Principal), not any: this line would not type-check otherwise.
+    app.post('/profile', requireAuth(gatehouse), (_req, res) => res.json({ user: res.locals.principal?.userId }));
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const { port } = server.address() as AddressInfo;
@@ -70,5 +71,53 @@ describe('Express adapter', () => {
     const none = await bearer.get('/admin');
     assert.equal(none.status, 401);
     assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/);
+  });
+});
+
+describe('Express adapter after the app\'s own express.json()', () => {
+  let server: Server;
+  let target: { url: string; origin: string };
+
+  before(async () => {
+    const gatehouse = await createGatehouse({ store: createMemoryStore() });
+    const app = express();
+    app.use(express.json(), express.urlencoded({ extended: false }));
+    app.use(gatehouseExpress(gatehouse));
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    target = { url: `http://127.0.0.1:${port}`, origin: `https://127.0.0.1:${port}` };
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('takes the body the app already parsed: register, login and logout work', async () => {
+    const client = createClient(target, { browser: true });
+    assert.equal((await client.post('/auth/register', { email: 'parsed@example.com', password: PASSWORD })).status, 201);
+    assert.equal((await client.post('/auth/login', { email: 'parsed@example.com', password: PASSWORD })).status, 200);
+    assert.equal((await client.post('/auth/logout', undefined, { headers: client.csrfHeaders() })).status, 204);
+  });
+
+  it('still refuses a form the app parsed (415) and a JSON array (400)', async () => {
+    const client = createClient(target, { browser: true });
+    const form = await client.request('POST', '/auth/login', { raw: 'email=a&password=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(errorCode(form), 'unsupported_media_type');
+    const array = await client.request('POST', '/auth/login', { raw: '[1]', headers: { 'content-type': 'application/json' } });
+    assert.equal(errorCode(array), 'invalid_request');
+  });
+
+  it('refuses a body that is not UTF-8 when it reads the bytes itself', async () => {
+    const gatehouse = await createGatehouse({ store: createMemoryStore() });
+    const app = express().use(gatehouseExpress(gatehouse));
+    const own = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => own.once('listening', resolve));
+    try {
+      const { port } = own.address() as AddressInfo;
+      const body = new Uint8Array([...Buffer.from(`{"email":"u@example.com","password":"${PASSWORD}`), 0xff, 0xfe, ...Buffer.from('"}')]);
+      const response = await fetch(`http://127.0.0.1:${port}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(response.status, 400);
+      assert.deepEqual(await response.json(), { error: { code: 'invalid_request', message: 'The body is not valid UTF-8.' } });
+    } finally {
+      await new Promise<void>((resolve) => own.close(() => resolve()));
+    }
   });
 });

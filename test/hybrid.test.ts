@@ -128,7 +128,8 @@ describe('hybrid mode', () => {
       ["another family's token", csrf(other.csrfToken)],
       ['a foreign Origin', { ...csrf(h.csrfToken), origin: 'https://evil.example' }],
       ['a null Origin', { ...csrf(h.csrfToken), origin: 'null' }],
-      ['an http Origin', { ...csrf(h.csrfToken), origin: `http://${host}` }],
+      ['another loopback origin', { ...csrf(h.csrfToken), origin: `http://${host.replace('127.0.0.1', 'localhost')}` }],
+      ['another port', { ...csrf(h.csrfToken), origin: `https://127.0.0.1:${Number(new URL(server.url).port) + 1}` }],
       ['Sec-Fetch-Site: cross-site', { ...csrf(h.csrfToken), origin: undefined, 'sec-fetch-site': 'cross-site' }],
       ['Sec-Fetch-Site: same-site', { ...csrf(h.csrfToken), origin: undefined, 'sec-fetch-site': 'same-site' }],
     ];

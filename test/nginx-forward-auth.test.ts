@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { createClient, PASSWORD, signedIn, startTestServer, type Client, type TestServer } from './helpers.js';
 import { findNginx, freePort, startNginx, type RunningNginx } from './nginx-kit.js';
+import { describeOrSkip } from './support-services.js';
 
 const SESSION = '__Host-gh_session';
 const ACCESS = '__Host-gh_access';
@@ -54,7 +55,7 @@ interface Seen {
   session?: string;
 }
 
-describe('forward-auth through a real nginx', { skip: nginx.skip }, () => {
+describeOrSkip('forward-auth through a real nginx', nginx.skip, () => {
   let server: TestServer;
   let upstream: Server;
   let proxy: RunningNginx;
@@ -266,6 +267,14 @@ describe('/auth/verify directly', () => {
       [{ 'x-forwarded-method': 'PATCH', 'x-original-method': 'GET' }, 403],
       [{ 'x-forwarded-method': '', 'x-original-method': 'POST' }, 403],
       [{ 'x-forwarded-method': 'POST', 'x-csrf-token': login.csrfToken }, 200],
+      [{ 'x-original-method': 'OPTIONS' }, 200],
+      [{ 'x-original-method': 'TRACE' }, 200],
+      // RFC 9110 §9.2.1: only GET, HEAD, OPTIONS and TRACE are safe; WebDAV, PURGE and unknown tokens are not.
+      ...['PROPPATCH', 'MKCOL', 'LOCK', 'UNLOCK', 'MOVE', 'COPY', 'PURGE', 'SEARCH', 'FROBNICATE', 'get2'].map(
+        (method): [Record<string, string>, number] => [{ 'x-original-method': method }, 403],
+      ),
+      [{ 'x-forwarded-method': 'GET', 'x-original-method': 'PROPPATCH' }, 403],
+      [{ 'x-original-method': 'PROPPATCH', 'x-csrf-token': login.csrfToken }, 200],
     ];
     for (const [headers, status] of guarded) {
       assert.equal((await verify(headers)).status, status, JSON.stringify(headers));

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import { resolveConfig } from '../src/core/config.js';
 import { HEARTBEAT_MS } from '../src/http/revocation-feed.js';
 import { connectSse, type SseEvent } from '../src/verify/sse.js';
 import { createVerifier } from '../src/verify/verifier.js';
@@ -222,6 +223,52 @@ describe('revocation feed', () => {
       verifier.close();
       outsider.close();
       await server.close();
+    }
+  });
+
+  it('in production the feed is closed (403, a warning at start-up) until GATEHOUSE_REVOCATION_FEED_TOKEN is set; in development it is open', async () => {
+    const warnings = (server: TestServer) =>
+      server.logs.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((l) => l.level === 40 && /GATEHOUSE_REVOCATION_FEED_TOKEN/.test(l.msg));
+    assert.equal(resolveConfig({ env: { NODE_ENV: 'production' } }).production, true);
+    assert.equal(resolveConfig({ env: { NODE_ENV: 'development' } }).production, false);
+    assert.equal(resolveConfig({}).production, false);
+    const closed = await startTestServer({ clock: realClock, options: { production: true } });
+    const quiet = await startTestServer({ clock: realClock, options: { production: true, logLevel: 'warn' } });
+    const guarded = await startTestServer({ clock: realClock, options: { production: true, revocationFeedToken: FEED_TOKEN } });
+    const development = await startTestServer({ clock: realClock });
+    const verifier = createVerifier({
+      jwksUrl: `${closed.url}/.well-known/jwks.json`, issuer: 'gatehouse', audience: 'gatehouse', revocationsUrl: `${closed.url}/auth/revocations`,
+    });
+    const controller = new AbortController();
+    try {
+      for (const server of [closed, quiet]) {
+        assert.equal(warnings(server).length, 1, 'one warning line at start-up, whatever the log level');
+        assert.match(warnings(server)[0]!.msg, /closed until GATEHOUSE_REVOCATION_FEED_TOKEN is set/);
+      }
+      for (const authorization of [undefined, `Bearer ${FEED_TOKEN}`]) {
+        const response = await fetch(`${closed.url}/auth/revocations`, { headers: authorization ? { authorization } : {} });
+        assert.equal(response.status, 403, authorization);
+        const { error } = (await response.json()) as { error: { code: string; message: string } };
+        assert.equal(error.code, 'forbidden');
+        assert.match(error.message, /GATEHOUSE_REVOCATION_FEED_TOKEN/);
+      }
+      const user = await tokenFor(closed);
+      await sleep(300);
+      await assert.rejects(verifier.verify(user.token), { code: 'unavailable' }, 'a verifier refused the feed fails closed');
+
+      assert.deepEqual(warnings(guarded), []);
+      assert.equal((await fetch(`${guarded.url}/auth/revocations`)).status, 401);
+      const allowed = await fetch(`${guarded.url}/auth/revocations`, { headers: { authorization: `Bearer ${FEED_TOKEN}` }, signal: controller.signal });
+      assert.equal(allowed.status, 200);
+      controller.abort();
+
+      assert.deepEqual(warnings(development), []);
+      const open = new AbortController();
+      assert.equal((await fetch(`${development.url}/auth/revocations`, { signal: open.signal })).status, 200, 'open in development');
+      open.abort();
+    } finally {
+      verifier.close();
+      for (const server of [closed, quiet, guarded, development]) await server.close();
     }
   });
 

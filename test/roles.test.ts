@@ -146,8 +146,9 @@ describe('an embedding app with requireAuth and roles', () => {
       403,
       'csrf_failed',
     );
-    // The http:// origin is not the origin of a page that holds Secure cookies.
-    assertError(await client.post('/profile', undefined, { headers: { ...client.csrfHeaders(), origin: server.url } }), 403, 'csrf_failed');
+    // Another spelling of loopback is another origin (the request went to 127.0.0.1).
+    const localhost = server.url.replace('127.0.0.1', 'localhost');
+    assertError(await client.post('/profile', undefined, { headers: { ...client.csrfHeaders(), origin: localhost } }), 403, 'csrf_failed');
     assertError(
       await client.post('/profile', undefined, { headers: { ...client.csrfHeaders(), origin: undefined, 'sec-fetch-site': 'cross-site' } }),
       403,

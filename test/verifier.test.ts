@@ -323,6 +323,37 @@ describe('verifier', () => {
     }
   });
 
+  it('revocation events alone never make its view fresh: only a heartbeat or a snapshot (sent by a live server) does', { timeout: 20_000 }, async () => {
+    const server = await start();
+    let connections = 0;
+    const counting: typeof fetch = (input, init) => {
+      connections++;
+      return fetch(input, init);
+    };
+    const verifier = verifierFor(server, { maxStalenessMs: 1500, fetch: counting });
+    try {
+      const user = await register(server);
+      const { access_token: token } = await login(server, user.email);
+      await within(5000, 'the first snapshot', verifier.ready());
+      // A revocation every 100 ms for longer than a heartbeat period (5 s) plus the bound: the connection is
+      // never idle, so freshness can come only from the one periodic heartbeat in that time.
+      const outcomes: (string | null)[] = [];
+      for (let started = Date.now(), i = 0; Date.now() - started < 5000 + 2000; i++) {
+        const now = Date.now();
+        await server.server.gatehouse.revocations.revoke({ kind: 'jti', subject: `busy-${i}`, revokedAt: now, expiresAt: now + 60_000 });
+        await sleep(100);
+        const result = await outcome(verifier, token);
+        outcomes.push(result === null || typeof result === 'string' ? result : 'claims');
+      }
+      assert.equal(connections, 1, 'one connection throughout: never idle');
+      assert.ok(outcomes.includes('unavailable'), 'stale between heartbeats, however busy the feed');
+      assert.ok(outcomes.includes('claims'));
+    } finally {
+      verifier.close();
+      await server.close();
+    }
+  });
+
   it('a silently stalled feed connection (half-open) is abandoned and replaced; no revocation is lost', async () => {
     const server = await start();
     const proxy = await tcpProxy(server.url);

@@ -44,6 +44,8 @@ export interface GatehouseConfig {
   exchangeTtlSeconds: number;
   /** When set, the revocation feed (GET /auth/revocations) requires `Authorization: Bearer <this>`. */
   revocationFeedToken: string | null;
+  /** NODE_ENV=production: what is safe only in development is refused (the revocation feed without a token). */
+  production: boolean;
   /** A new signing key is scheduled this often. */
   keyRotationIntervalSeconds: number;
   /** A new key is published in the JWKS this long before it signs (longer than any JWKS cache). */
@@ -65,6 +67,8 @@ export interface GatehouseConfig {
   loginAccountLimit: number;
   /** Login and register attempts per client address per window. */
   loginIpLimit: number;
+  /** IPv6 clients are counted per network of this many leading bits (a /64 is usually one client). */
+  rateLimitIpv6Prefix: number;
   rateLimitWindowSeconds: number;
   /** Password hashes computed at once; more wait in a bounded queue. */
   hashConcurrency: number;
@@ -101,6 +105,7 @@ export const DEFAULTS: Readonly<GatehouseConfig> = Object.freeze<GatehouseConfig
   refreshFamilyLimit: 100,
   exchangeTtlSeconds: 5 * MINUTE,
   revocationFeedToken: null,
+  production: false,
   keyRotationIntervalSeconds: 30 * DAY,
   keyPublishLeadSeconds: 10 * MINUTE,
   sessionIdleTtlSeconds: DAY,
@@ -116,6 +121,7 @@ export const DEFAULTS: Readonly<GatehouseConfig> = Object.freeze<GatehouseConfig
   sessionDataMaxBytes: 4 * 1024,
   loginAccountLimit: 10,
   loginIpLimit: 300,
+  rateLimitIpv6Prefix: 64,
   rateLimitWindowSeconds: 15 * MINUTE,
   hashConcurrency: Math.max(1, availableParallelism()),
   hashQueueLimit: 256,
@@ -262,6 +268,11 @@ const SPECS: { [K in keyof GatehouseConfig]: { env: string; parse: Parser<Gateho
     env: 'GATEHOUSE_REVOCATION_FEED_TOKEN',
     parse: text({ nullable: true, check: (v) => (v.length < 32 ? 'must be at least 32 characters' : undefined) }),
   },
+  production: {
+    env: 'NODE_ENV',
+    // NODE_ENV names an environment: only `production` is one (`--production` reads as `true`).
+    parse: (input) => (typeof input === 'boolean' ? ok(input) : ok(['production', 'true', '1', 'yes', 'on'].includes(String(input).trim().toLowerCase()))),
+  },
   keyRotationIntervalSeconds: { env: 'GATEHOUSE_KEY_ROTATION_INTERVAL', parse: duration(HOUR, 365 * DAY) },
   // At least 3 min: a running server re-reads keys every minute and the JWKS is cached for half the lead.
   keyPublishLeadSeconds: { env: 'GATEHOUSE_KEY_PUBLISH_LEAD', parse: duration(3 * MINUTE, DAY) },
@@ -295,6 +306,7 @@ const SPECS: { [K in keyof GatehouseConfig]: { env: string; parse: Parser<Gateho
   sessionDataMaxBytes: { env: 'GATEHOUSE_SESSION_DATA_MAX', parse: integer(0, 64 * 1024) },
   loginAccountLimit: { env: 'GATEHOUSE_LOGIN_ACCOUNT_LIMIT', parse: integer(1, 10_000) },
   loginIpLimit: { env: 'GATEHOUSE_LOGIN_IP_LIMIT', parse: integer(1, 1_000_000) },
+  rateLimitIpv6Prefix: { env: 'GATEHOUSE_RATE_LIMIT_IPV6_PREFIX', parse: integer(32, 128) },
   rateLimitWindowSeconds: { env: 'GATEHOUSE_RATE_LIMIT_WINDOW', parse: duration(1, DAY) },
   hashConcurrency: { env: 'GATEHOUSE_HASH_CONCURRENCY', parse: integer(1, 256) },
   hashQueueLimit: { env: 'GATEHOUSE_HASH_QUEUE_LIMIT', parse: integer(0, 100_000) },

@@ -4,18 +4,18 @@
 import type { AccessClaims } from './access-tokens.js';
 import { createAccounts, publicUser, type PublicUser } from './accounts.js';
 import type { AuditSink } from './audit.js';
-import { resolveConfig, type GatehouseConfig, type GatehouseOptions, type LoginMode } from './config.js';
+import { ConfigError, resolveConfig, type GatehouseConfig, type GatehouseOptions, type LoginMode } from './config.js';
 import { createHmac } from 'node:crypto';
 import { csrfMatches, csrfTokenFor, defaultRandom, safeEqual, type RandomBytes } from './credentials.js';
 import { GatehouseError } from './errors.js';
 import { CLOCK_TOLERANCE_SECONDS, createKeyRing, type KeyRing, type PublicJwk } from './keys.js';
-import { boundHasher, createArgon2Hasher, type PasswordHasher } from './password.js';
+import { boundHasher, createArgon2Hasher, loadArgon2, type PasswordHasher } from './password.js';
 import { consumeAttempt } from './rate-limit.js';
 import { createRefreshService } from './refresh.js';
 import { createRevocationList, type RevocationList } from './revocation.js';
 import { createSecretBox } from './secret-box.js';
 import { createSessionService, type NewSession, type SessionContext, type ValidSession } from './sessions.js';
-import type { JsonObject, Store } from './store.js';
+import type { JsonObject, RevocationRecord, Store } from './store.js';
 import { guardStore } from './store-guard.js';
 import { createTokenService } from './tokens.js';
 
@@ -44,11 +44,21 @@ export interface SessionLogin {
   session: NewSession;
 }
 
-export type LoginResult =
-  | SessionLogin
-  | { mode: 'token'; user: PublicUser; tokens: TokenPair }
-  /** Hybrid: the same tokens, for HttpOnly cookies, plus the CSRF token bound to the family. */
-  | { mode: 'hybrid'; user: PublicUser; tokens: TokenPair; csrfToken: string };
+export interface TokenLogin {
+  mode: 'token';
+  user: PublicUser;
+  tokens: TokenPair;
+}
+
+/** Hybrid: the same tokens, for HttpOnly cookies, plus the CSRF token bound to the family. */
+export interface HybridLogin {
+  mode: 'hybrid';
+  user: PublicUser;
+  tokens: TokenPair;
+  csrfToken: string;
+}
+
+export type LoginResult = SessionLogin | TokenLogin | HybridLogin;
 
 export interface SessionSummary {
   id: string;
@@ -66,7 +76,10 @@ export interface GatehouseDeps {
   /** Options, resolved with the defaults; or an already-resolved config. */
   options?: GatehouseOptions;
   config?: Readonly<GatehouseConfig>;
-  /** Encrypts signing keys at rest and keys derived secrets. Default: config.secret, else an ephemeral one. */
+  /**
+   * Encrypts signing keys at rest and keys derived secrets. Default: config.secret; without one, only the memory
+   * store starts (with an ephemeral secret): any other store is refused, as its keys would not open next time.
+   */
   secret?: string;
   /** Epoch milliseconds; read once per operation. Default `Date.now`. */
   clock?: Clock;
@@ -89,6 +102,8 @@ export interface Gatehouse {
    * for a wrong password and an unknown email alike, after the same amount of hashing, or `rate_limited`.
    */
   login(input: { email: string; password: string }, context: SessionContext, mode?: 'session'): Promise<SessionLogin>;
+  login(input: { email: string; password: string }, context: SessionContext, mode: 'token'): Promise<TokenLogin>;
+  login(input: { email: string; password: string }, context: SessionContext, mode: 'hybrid'): Promise<HybridLogin>;
   login(input: { email: string; password: string }, context: SessionContext, mode: LoginMode): Promise<LoginResult>;
   /** The session a cookie token names, or null (unknown, forged, expired). Renews it when due. */
   validateSession(token: string): Promise<ValidSession | null>;
@@ -127,6 +142,11 @@ export interface Gatehouse {
   changePassword(principal: Principal, current: string, next: string, context: SessionContext): Promise<void>;
   /** Adds a role (roles are never set by users themselves). Returns false for an unknown email. */
   grantRole(email: string, role: string): Promise<boolean>;
+  /**
+   * Removes a role. Access tokens issued before it are refused from then on (a refresh gets one without it);
+   * sessions see it on their next request. Returns false for an unknown email; true if the user lacked the role.
+   */
+  revokeRole(email: string, role: string): Promise<boolean>;
   /** Keeps a small JSON bag on the session (at most `sessionDataMaxBytes` serialised). */
   setSessionData(sessionId: string, data: JsonObject | null): Promise<boolean>;
   jwks(): { keys: PublicJwk[] };
@@ -146,14 +166,29 @@ async function waitUntilLive(revocations: RevocationList, timeoutMs: number): Pr
   }
 }
 
+/**
+ * Without a configured secret, only a store that forgets everything at exit may seal its keys with a throwaway
+ * one: a durable store would keep keys that no later start can open.
+ */
+function throwawaySecret(store: Store, random: RandomBytes): string {
+  if (!store.ephemeral) {
+    throw new ConfigError([
+      `secret: the ${store.kind} store keeps the signing keys sealed with the secret, so it needs the same one on every start: ` +
+        'pass `secret` (at least 32 random characters, e.g. from GATEHOUSE_SECRET) to createGatehouse or createServer, or set it in the config',
+    ]);
+  }
+  return Buffer.from(random(32)).toString('base64url');
+}
+
 export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const config = deps.config ?? resolveConfig({ options: deps.options ?? {} });
   const store = guardStore(deps.store);
   const clock = deps.clock ?? Date.now;
   const random = deps.random ?? defaultRandom;
   const audit = deps.audit ?? (() => {});
-  const secret = deps.secret ?? config.secret ?? Buffer.from(random(32)).toString('base64url');
+  const secret = deps.secret ?? config.secret ?? throwawaySecret(deps.store, random);
   const box = createSecretBox(secret);
+  if (!deps.hasher) await loadArgon2(); // a missing argon2 package is reported now, not at the first login
   const hasher = boundHasher(deps.hasher ?? createArgon2Hasher(), config.hashConcurrency, config.hashQueueLimit);
   const accounts = await createAccounts({ store, config, hasher, random, audit });
   const keys = await createKeyRing({ store: store.keys, box, config, random });
@@ -194,10 +229,12 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
     return { mode, userId: claims.sub, sessionId: claims.sid, roles: claims.roles, expiresAt: claims.exp * 1000, claims };
   }
 
-  /** Denies every access token of these sessions/families until the last one has expired. */
-  async function revokeSids(ids: readonly string[], now: number): Promise<void> {
-    for (const id of ids) await revocations.revoke({ kind: 'sid', subject: id, revokedAt: now, expiresAt: now + accessTtlMs });
-  }
+  /** What denies every access token of these sessions/families until the last one has expired. */
+  const sidRevocations = (ids: readonly string[], now: number): RevocationRecord[] =>
+    ids.map((id) => ({ kind: 'sid', subject: id, revokedAt: now, expiresAt: now + accessTtlMs }));
+  // Operations do every other durable step before their revocations, and revoke them in one call: a failed
+  // publish (503) comes after all of it is stored, so nothing is left half done and a retry is harmless.
+  const revokeSids = (ids: readonly string[], now: number) => revocations.revoke(...sidRevocations(ids, now));
 
   const gatehouse: Gatehouse = {
     config,
@@ -302,20 +339,20 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
         return;
       }
       const { claims } = principal;
-      await revocations.revoke({ kind: 'jti', subject: claims.jti, revokedAt: now, expiresAt: claims.exp * 1000 + 5000 });
+      // The family first: once the access token is denied, this logout cannot be retried with it.
       await store.refreshTokens.revokeFamily(claims.sid, now);
-      await revokeSids([claims.sid], now);
+      const jti: RevocationRecord = { kind: 'jti', subject: claims.jti, revokedAt: now, expiresAt: claims.exp * 1000 + 5000 };
+      await revocations.revoke(jti, ...sidRevocations([claims.sid], now));
       audit({ type: 'logout', userId: claims.sub, sessionId: claims.sid });
     },
 
     async logoutAll(userId) {
       const now = clock();
+      const families = await store.refreshTokens.revokeFamiliesByUser(userId, now);
       const web = (await store.sessions.listByUser(userId, now)).map((s) => s.id);
       const count = await store.sessions.deleteByUser(userId);
-      await revokeSids(web, now);
-      const families = await store.refreshTokens.revokeFamiliesByUser(userId, now);
-      await revokeSids(families, now);
-      await revocations.revoke({ kind: 'user', subject: userId, revokedAt: now, expiresAt: now + accessTtlMs });
+      const cutoff: RevocationRecord = { kind: 'user', subject: userId, revokedAt: now, expiresAt: now + accessTtlMs };
+      await revocations.revoke(...sidRevocations([...web, ...families], now), cutoff);
       audit({ type: 'sessions.revoked_all', userId, count: count + families.length });
     },
 
@@ -354,10 +391,10 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
       if (!user) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');
       await accounts.changePassword(user, current, next, context, now);
       const keep = principal.sessionId;
+      const families = await store.refreshTokens.revokeFamiliesByUser(user.id, now, keep);
       const web = (await store.sessions.listByUser(user.id, now)).map((s) => s.id).filter((id) => id !== keep);
       await store.sessions.deleteByUser(user.id, keep);
-      await revokeSids(web, now);
-      await revokeSids(await store.refreshTokens.revokeFamiliesByUser(user.id, now, keep), now);
+      await revokeSids([...web, ...families], now);
       audit({ type: 'password.changed', userId: user.id, sessionId: keep });
     },
 
@@ -367,6 +404,20 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
       if (!user) return false;
       if (!user.roles.includes(role)) await store.users.setRoles(user.id, [...user.roles, role], clock());
       audit({ type: 'role.granted', userId: user.id, role });
+      return true;
+    },
+
+    async revokeRole(email, role) {
+      if (!ROLE.test(role)) throw new GatehouseError('invalid_request', 'A role is lower-case letters, digits and _.:- (up to 64).');
+      const user = await store.users.findByEmail(accounts.requireEmail(email));
+      if (!user) return false;
+      if (user.roles.includes(role)) {
+        const now = clock();
+        await store.users.setRoles(user.id, user.roles.filter((r) => r !== role), now);
+        // Tokens already issued still claim the role: cut them off as logout-all does, but keep the families.
+        await revocations.revoke({ kind: 'user', subject: user.id, revokedAt: now, expiresAt: now + accessTtlMs });
+        audit({ type: 'role.revoked', userId: user.id, role });
+      }
       return true;
     },
 

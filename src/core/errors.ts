@@ -9,9 +9,11 @@ export const ERROR_STATUS = {
   csrf_failed: 403,
   forbidden: 403,
   not_found: 404,
+  request_timeout: 408,
   email_taken: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  headers_too_large: 431,
   rate_limited: 429,
   internal_error: 500,
   unavailable: 503,
@@ -25,6 +27,8 @@ export interface GatehouseErrorOptions {
   cause?: unknown;
   /** Seconds the client should wait before retrying (429, 503). */
   retryAfterSeconds?: number;
+  /** Why a request was refused, for the server's log only (never sent): e.g. the Origin seen and expected. */
+  detail?: Readonly<Record<string, unknown>>;
 }
 
 /** The one error class. `message` is safe to show to a client: it never carries a secret. */
@@ -33,12 +37,14 @@ export class GatehouseError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly retryAfterSeconds: number | undefined;
+  readonly detail: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatehouseErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.detail = options.detail;
   }
 }
 

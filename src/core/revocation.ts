@@ -3,14 +3,20 @@
 // I/O. The store is the source of truth: the view is loaded from it at start and written through on revoke,
 // so a restart forgets nothing; entries leave when the tokens they cover have expired. With several instances
 // (a RevocationBus), each revocation is also published, the others' are applied as they arrive, and the view
-// is not `live` (callers fail closed) from a lost subscription until the store has been re-read.
+// is not `live` (callers fail closed) from a lost subscription until the store has been re-read. A publish can
+// fail after the store write: every instance with a bus also reads what is new in the store every
+// RECONCILE_MS, so such a revocation still reaches all of them within that bound.
 import type { RevocationBus, RevocationRecord, RevocationStore } from './store.js';
 
 export interface RevocationList {
   /** Adds the store's live revocations to the view (telling subscribers about the ones it lacked). */
   load(now: number): Promise<void>;
-  /** Writes the revocation to the store, then to the view, then to the other instances. */
-  revoke(revocation: RevocationRecord): Promise<void>;
+  /**
+   * Writes each revocation to the store and the view, in order, then publishes them all to the other
+   * instances. A store failure throws at once; a failed publish is thrown only after every publish was tried
+   * (the store holds them all: the others catch up within RECONCILE_MS).
+   */
+  revoke(...revocations: RevocationRecord[]): Promise<void>;
   /** Replaces the view with `revocations` (a snapshot from elsewhere, e.g. the feed). */
   reset(revocations: readonly RevocationRecord[]): void;
   /** Applies a revocation already stored elsewhere (another instance, the feed) to the view only. */
@@ -26,14 +32,26 @@ export interface RevocationList {
   readonly size: number;
   /** False while revocations from other instances may have been missed (see RevocationBus). */
   readonly live: boolean;
-  /** Stops listening to the bus. */
+  /** Stops listening to the bus (and reading the store). */
   close(): Promise<void>;
 }
 
 /** How soon to try re-reading the store again when that failed after a re-subscription. */
 const RELOAD_RETRY_MS = 500;
+/**
+ * With a bus, how often the view reads what is new in the store: the longest a revocation whose publish failed
+ * takes (plus one read) to reach the other instances.
+ */
+export const RECONCILE_MS = 5_000;
 
-export function createRevocationList(store: RevocationStore, sync?: { bus: RevocationBus; clock: () => number }): RevocationList {
+export interface RevocationSync {
+  bus: RevocationBus;
+  clock: () => number;
+  /** Default RECONCILE_MS. */
+  reconcileMs?: number;
+}
+
+export function createRevocationList(store: RevocationStore, sync?: RevocationSync): RevocationList {
   const views = { jti: new Map<string, RevocationRecord>(), sid: new Map<string, RevocationRecord>(), user: new Map<string, RevocationRecord>() };
 
   const listeners = new Set<(revocation: RevocationRecord) => void>();
@@ -59,9 +77,16 @@ export function createRevocationList(store: RevocationStore, sync?: { bus: Revoc
     return existing !== undefined && existing.revokedAt >= r.revokedAt && existing.expiresAt >= r.expiresAt;
   }
 
-  async function load(now: number): Promise<void> {
-    for (const r of await store.list(now)) if (!covers(r)) apply(r);
+  /** Where the last read of the store's changes left off; null: read everything. */
+  let cursor: number | null = null;
+
+  async function catchUp(from: number | null, now: number): Promise<void> {
+    const changes = await store.changes(from, now);
+    for (const r of changes.revocations) if (!covers(r)) apply(r);
+    cursor = changes.cursor;
   }
+
+  const load = (now: number) => catchUp(null, now);
 
   // Each (re)subscription re-reads the store; only the latest one may declare the view live again.
   let listening = sync === undefined;
@@ -86,6 +111,15 @@ export function createRevocationList(store: RevocationStore, sync?: { bus: Revoc
     },
   });
 
+  // A store that does not answer is tried again at the next tick; the bus still carries revocations meanwhile.
+  let reconciling = false;
+  const reconciler = sync && setInterval(() => {
+    if (reconciling) return;
+    reconciling = true;
+    catchUp(cursor, sync.clock()).catch(() => {}).finally(() => (reconciling = false));
+  }, sync.reconcileMs ?? RECONCILE_MS);
+  reconciler?.unref();
+
   function reset(records: readonly RevocationRecord[]): void {
     for (const view of Object.values(views)) view.clear();
     for (const record of records) merge(record);
@@ -94,10 +128,15 @@ export function createRevocationList(store: RevocationStore, sync?: { bus: Revoc
   return {
     load,
     reset,
-    async revoke(revocation) {
-      await store.add(revocation);
-      apply(revocation);
-      await sync?.bus.publish(revocation);
+    async revoke(...revocations) {
+      for (const revocation of revocations) {
+        await store.add(revocation);
+        apply(revocation);
+      }
+      if (!sync) return;
+      const published = await Promise.allSettled(revocations.map((revocation) => sync.bus.publish(revocation)));
+      const failed = published.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
     },
     apply,
     isRevoked({ jti, sid, sub, iat }, now) {
@@ -127,6 +166,7 @@ export function createRevocationList(store: RevocationStore, sync?: { bus: Revoc
     },
     async close() {
       clearTimeout(retry);
+      clearInterval(reconciler);
       await subscription?.stop();
     },
   };

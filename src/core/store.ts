@@ -189,7 +189,19 @@ export interface RevocationStore {
   add(revocation: RevocationRecord): Promise<void>;
   /** Every revocation with expiresAt > now. */
   list(now: number): Promise<RevocationRecord[]>;
+  /**
+   * Keeps a copy in step without re-reading everything: every revocation with expiresAt > now added or changed
+   * since the call that returned `cursor` began (every one, for `null`), and the cursor for the next call. It
+   * may return a revocation again; it never misses one. The cursor means something to this store only.
+   */
+  changes(cursor: number | null, now: number): Promise<RevocationChanges>;
   deleteExpired(now: number): Promise<number>;
+}
+
+export interface RevocationChanges {
+  revocations: RevocationRecord[];
+  /** For the next `changes` call. */
+  cursor: number;
 }
 
 /**
@@ -207,6 +219,11 @@ export interface RevocationBus {
 export interface Store {
   /** Human-readable backend name, e.g. "memory" or "sqlite". */
   readonly kind: string;
+  /**
+   * True when nothing outlives the process (the memory store). Only such a store may have its signing keys
+   * sealed with a throwaway secret; any other needs the same `secret` on every start.
+   */
+  readonly ephemeral?: boolean;
   readonly users: UserStore;
   readonly sessions: SessionStore;
   readonly rateLimits: RateLimitStore;

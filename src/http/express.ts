@@ -1,12 +1,43 @@
 // Owns the Express adapter: a Router that mounts the HTTP core's routes (raw body handed to the core, which
-// decides what is JSON), and `requireAuth` middleware for the app's own routes. It only translates.
+// decides what is JSON, or the body an app's own `express.json()` already parsed), and `requireAuth`
+// middleware for the app's own routes. It only translates.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Gatehouse, Principal } from '../core/engine.js';
+import type { GatehouseError } from '../core/errors.js';
 import { authenticate, challenge, requireRoles } from './authenticate.js';
 import { errorResponse } from './errors.js';
+import { decodeBody } from './guards.js';
 import { corsHeaders, headerPolicy, preflight } from './headers.js';
 import { createRoutes } from './routes.js';
 import type { HttpRequest, HttpResponse } from './types.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own way to type res.locals
+  namespace Express {
+    interface Locals {
+      /** Set by `requireAuth`: who made the request. */
+      principal?: Principal;
+    }
+  }
+}
+
+export interface GatehouseExpressOptions {
+  /** A fault of these routes (an answer of 500, or 503 for a store that is down); default `console.error`. */
+  onFault?: (error: unknown) => void;
+  /** A refusal whose reason is for the operator only (e.g. the Origin of a refused cross-site request). */
+  onRefusal?: (error: GatehouseError) => void;
+}
+
+/**
+ * The body as text for the HTTP core: the raw bytes this router read (UTF-8 or a 400), or what a parser the app
+ * mounted earlier left — `express.json()` leaves an object, which goes back to JSON text (the core still
+ * checks the Content-Type, so an `express.urlencoded()` form is refused with 415 as before).
+ */
+function bodyText(body: unknown): string | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (Buffer.isBuffer(body)) return body.length === 0 ? undefined : decodeBody(body);
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
 
 function toHttpRequest(request: Request): HttpRequest {
   return {
@@ -25,8 +56,8 @@ function send(res: Response, response: HttpResponse): void {
   else res.send(response.body);
 }
 
-/** The Gatehouse API as an Express router: `app.use(gatehouseExpress(gatehouse))`. */
-export function gatehouseExpress(gatehouse: Gatehouse): Router {
+/** The Gatehouse API as an Express router: `app.use(gatehouseExpress(gatehouse))`, before or after `express.json()`. */
+export function gatehouseExpress(gatehouse: Gatehouse, options: GatehouseExpressOptions = {}): Router {
   const { config } = gatehouse;
   const policy = headerPolicy(config);
   const router = express.Router();
@@ -35,13 +66,24 @@ export function gatehouseExpress(gatehouse: Gatehouse): Router {
     res.set({ ...policy(response), ...corsHeaders(req.headers.origin, config) });
     send(res, response);
   };
-  const body = express.text({ type: () => true, limit: config.bodyLimitBytes, defaultCharset: 'utf-8' });
-  for (const route of createRoutes(gatehouse, (error) => console.error('gatehouse: request failed', error))) {
+  // The raw bytes (a parser mounted earlier by the app leaves req.body as it made it), then the text the core reads.
+  const raw = express.raw({ type: () => true, limit: config.bodyLimitBytes });
+  const body: RequestHandler = (req, _res, next) => {
+    try {
+      req.body = bodyText(req.body);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+  const onFault = options.onFault ?? ((error: unknown) => console.error('gatehouse: request failed', error));
+  const reports = { onFault: (error: unknown) => onFault(error), onRefusal: (error: GatehouseError) => options.onRefusal?.(error) };
+  for (const route of createRoutes(gatehouse, reports)) {
     const handler: RequestHandler = (req, res, next) => {
       route.handle(toHttpRequest(req)).then((response) => reply(req, res, response), next);
     };
     for (const method of typeof route.method === 'string' ? [route.method] : route.method) {
-      router[method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](route.path, body, handler);
+      router[method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](route.path, raw, body, handler);
     }
   }
   router.options('/auth/*rest', (req, res) => reply(req, res, preflight(toHttpRequest(req), config)));
@@ -60,7 +102,7 @@ export function requireAuth(gatehouse: Gatehouse, options: { roles?: readonly st
     authenticate(gatehouse, request)
       .then((principal: Principal) => {
         requireRoles(principal, options.roles);
-        res.locals['principal'] = principal;
+        res.locals.principal = principal;
         next();
       })
       .catch((error: unknown) => {

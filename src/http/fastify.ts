@@ -3,13 +3,13 @@
 // for the embedding app's own routes. Nothing else.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import { safeEqual } from '../core/credentials.js';
 import type { Gatehouse, Principal } from '../core/engine.js';
-import { GatehouseError } from '../core/errors.js';
+import type { GatehouseError } from '../core/errors.js';
 import { authenticate, challenge, requireRoles } from './authenticate.js';
 import { errorResponse } from './errors.js';
 import { corsHeaders, headerPolicy, preflight, securityHeaders } from './headers.js';
-import { createRevocationFeed } from './revocation-feed.js';
+import { createRevocationFeed, feedWarning } from './revocation-feed.js';
+import { decodeBody } from './guards.js';
 import { createRoutes } from './routes.js';
 import type { HttpRequest, HttpResponse } from './types.js';
 
@@ -18,6 +18,12 @@ export interface GatehouseFastifyOptions {
   /** Where a fault of these routes (an answer of 500, or 503 for a store that is down) is reported, with the
    * request's id; by default, the instance's log at `error`. */
   onFault?: (error: unknown, requestId: string) => void;
+  /** Where a refusal whose reason is for the operator only (e.g. the Origin of a refused cross-site request) is
+   * reported; by default, the instance's log at `info`. */
+  onRefusal?: (error: GatehouseError, requestId: string) => void;
+  /** Where a start-up warning (e.g. the revocation feed closed for want of its token) goes; by default, the
+   * instance's log at `warn`. */
+  onWarning?: (message: string) => void;
 }
 
 declare module 'fastify' {
@@ -49,6 +55,7 @@ export function sendHttpResponse(reply: FastifyReply, response: HttpResponse): F
 export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = async (app, options) => {
   const { gatehouse } = options;
   const report = options.onFault ?? ((error, requestId) => app.log.error({ reqId: requestId, err: error }, 'request failed'));
+  const refused = options.onRefusal ?? ((error, requestId) => app.log.info({ reqId: requestId, refused: error.code, ...error.detail }, error.message));
   const { config } = gatehouse;
   const headers = securityHeaders(config);
   const policy = headerPolicy(config);
@@ -57,8 +64,12 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
     sendHttpResponse(reply.headers(policy(response)).headers(corsHeaders(request.headers.origin, config)), response);
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.bodyLimitBytes }, (_request, body, done) => {
-    done(null, body);
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimitBytes }, (_request, body, done) => {
+    try {
+      done(null, decodeBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
   app.setErrorHandler((error, request, reply) => {
     const { response, fault } = errorResponse(error);
@@ -66,7 +77,11 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
     return send(request, reply, response);
   });
 
-  for (const route of createRoutes(gatehouse, (error, request) => report(error, request.id ?? ''))) {
+  const reports = {
+    onFault: (error: unknown, request: HttpRequest) => report(error, request.id ?? ''),
+    onRefusal: (error: GatehouseError, request: HttpRequest) => refused(error, request.id ?? ''),
+  };
+  for (const route of createRoutes(gatehouse, reports)) {
     app.route({
       method: typeof route.method === 'string' ? route.method : [...route.method],
       url: route.path,
@@ -82,19 +97,22 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
     feed.close();
     for (const stream of streams) stream.end();
   });
+  const warning = feedWarning(config);
+  if (warning) (options.onWarning ?? ((message) => app.log.warn(message)))(warning);
   app.get('/auth/revocations', async (request, reply) => {
-    const token = config.revocationFeedToken;
-    const presented = /^bearer +(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-    if (token !== null && (presented === undefined || !safeEqual(presented, token))) {
-      const { response } = errorResponse(new GatehouseError('unauthenticated', 'The revocation feed needs its token.'));
-      return send(request, reply, response);
+    try {
+      feed.admit(request.headers.authorization);
+    } catch (error) {
+      // Refusals, including 503 while this instance is not live: expected, retried by verifiers, not faults.
+      return send(request, reply, errorResponse(error).response);
     }
     reply.hijack();
     const stream = reply.raw;
     stream.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     streams.add(stream);
     const lastEventId = request.headers['last-event-id'];
-    const stop = feed.open(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId, (chunk) => stream.write(chunk));
+    const subscriber = { write: (chunk: string) => void stream.write(chunk), end: () => void stream.end() };
+    const stop = feed.open(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId, subscriber);
     request.raw.on('close', () => {
       stop();
       streams.delete(stream);

@@ -5,7 +5,22 @@ import type { GatehouseConfig } from '../core/config.js';
 import { GatehouseError } from '../core/errors.js';
 import { header, type HttpRequest } from './types.js';
 
-export const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** RFC 9110 §9.2.1: the only methods that never need a CSRF check. Everything else does, unknown ones included. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The body's text, refusing bytes that are not UTF-8 (RFC 8259 §8.1) rather than replacing them with U+FFFD:
+ * a password is checked exactly as it was sent, and two different byte strings never become one.
+ */
+export function decodeBody(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new GatehouseError('invalid_request', 'The body is not valid UTF-8.');
+  }
+}
 
 /** Parses a JSON object body; 415 for any other media type, 400 for malformed JSON or a non-object. */
 export function readJsonObject(request: HttpRequest): Record<string, unknown> {
@@ -44,6 +59,11 @@ export function stringField(body: Record<string, unknown>, name: string): string
   return value;
 }
 
+/** Whether a request with this method may change state: all but RFC 9110's safe methods, unknown ones included. */
+export function isUnsafeMethod(method: string): boolean {
+  return !SAFE_METHODS.has(method.toUpperCase());
+}
+
 /**
  * Same-origin or explicitly allowed origins only. A browser always sends Origin on a cross-origin POST;
  * requests without Origin and without a cross-site Sec-Fetch-Site come from non-browser clients, which
@@ -56,6 +76,12 @@ export function originAllowed(request: HttpRequest, config: Readonly<GatehouseCo
   return site === undefined || site === 'same-origin' || site === 'none';
 }
 
+/**
+ * An https origin whose host:port is the Host the request came to. Plain http only with insecure cookies, or
+ * on a loopback host (127.0.0.0/8, [::1], localhost), where browsers keep Secure cookies too: a page served
+ * on http://127.0.0.1 during development is as same-origin as it gets. The host is read from the Origin
+ * itself, so a rebound DNS name pointing at 127.0.0.1 is still refused.
+ */
 function isSameOrigin(origin: string, request: HttpRequest, config: Readonly<GatehouseConfig>): boolean {
   const host = header(request, 'host');
   if (!host || origin === 'null') return false;
@@ -65,19 +91,46 @@ function isSameOrigin(origin: string, request: HttpRequest, config: Readonly<Gat
   } catch {
     return false;
   }
-  const schemeOk = url.protocol === 'https:' || (config.insecureCookies && url.protocol === 'http:');
+  const schemeOk = url.protocol === 'https:' || (url.protocol === 'http:' && (config.insecureCookies || isLoopbackHost(url.hostname)));
   return schemeOk && url.origin === origin && url.host === host.toLowerCase();
 }
 
-export function requireAllowedOrigin(request: HttpRequest, config: Readonly<GatehouseConfig>): void {
-  if (!originAllowed(request, config)) {
-    throw new GatehouseError('csrf_failed', 'Cross-site request refused.');
+/** The origins `isSameOrigin` accepts for this Host header, for the log line of a refusal. */
+function sameOrigins(host: string | undefined, config: Readonly<GatehouseConfig>): string[] {
+  if (!host) return [];
+  let http = config.insecureCookies;
+  try {
+    http ||= isLoopbackHost(new URL(`http://${host}`).hostname);
+  } catch {
+    return [];
   }
+  return http ? [`https://${host}`, `http://${host}`] : [`https://${host}`];
+}
+
+/** A URL hostname (IPv6 in brackets, as URL gives it) that names this machine's loopback interface. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+export function requireAllowedOrigin(request: HttpRequest, config: Readonly<GatehouseConfig>): void {
+  if (originAllowed(request, config)) return;
+  const origin = header(request, 'origin');
+  throw new GatehouseError(
+    'csrf_failed',
+    'Cross-site request refused: its Origin is neither this server nor one of GATEHOUSE_ALLOWED_ORIGINS.',
+    {
+      detail: {
+        origin: origin ?? null,
+        secFetchSite: header(request, 'sec-fetch-site') ?? null,
+        expected: [...sameOrigins(header(request, 'host'), config), ...config.allowedOrigins],
+      },
+    },
+  );
 }
 
 /** For cookie-authenticated unsafe requests: an allowed origin and the CSRF token bound to the credential. */
 export function requireCsrf(request: HttpRequest, config: Readonly<GatehouseConfig>, matches: (presented: string) => boolean): void {
-  if (!UNSAFE_METHODS.has(request.method)) return;
+  if (!isUnsafeMethod(request.method)) return;
   requireAllowedOrigin(request, config);
   const presented = header(request, 'x-csrf-token');
   if (!presented || !matches(presented)) {

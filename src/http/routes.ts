@@ -6,7 +6,7 @@ import { GatehouseError } from '../core/errors.js';
 import { authenticate, bearerToken, challenge } from './authenticate.js';
 import { clearedAuthCookies, cookieNames, hybridCookies, readCookie, sessionCookies } from './cookies.js';
 import { errorResponse } from './errors.js';
-import { readJsonObject, refuseNonJsonBody, requireAllowedOrigin, requireCsrf, stringField, UNSAFE_METHODS } from './guards.js';
+import { isUnsafeMethod, readJsonObject, refuseNonJsonBody, requireAllowedOrigin, requireCsrf, stringField } from './guards.js';
 import { empty, header, json, type HttpRequest, type HttpResponse } from './types.js';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -38,10 +38,18 @@ function guardedMethod(forwarded: string | undefined, original: string | undefin
   const first = forwarded ? forwarded.toUpperCase() : undefined;
   const second = original ? original.toUpperCase() : undefined;
   if (first === undefined) return second;
-  return second !== undefined && !UNSAFE_METHODS.has(first) && UNSAFE_METHODS.has(second) ? second : first;
+  return second !== undefined && !isUnsafeMethod(first) && isUnsafeMethod(second) ? second : first;
 }
 
-export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown, request: HttpRequest) => void = () => {}): Route[] {
+/** Where the routes report what the server's operator should see. */
+export interface RouteReports {
+  /** A fault: an answer of 500, or 503 for a store that is down. */
+  onFault?(error: unknown, request: HttpRequest): void;
+  /** A refusal that says why only to the log (`GatehouseError.detail`), e.g. a cross-site Origin. */
+  onRefusal?(error: GatehouseError, request: HttpRequest): void;
+}
+
+export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): Route[] {
   const { config } = gatehouse;
   const names = cookieNames(config);
   const jwksMaxAge = Math.min(300, Math.floor(config.keyPublishLeadSeconds / 2));
@@ -70,7 +78,8 @@ export function createRoutes(gatehouse: Gatehouse, onFault: (error: unknown, req
           return await handler(request);
         } catch (error) {
           const { response, fault } = errorResponse(error);
-          if (fault) onFault(error, request);
+          if (fault) reports.onFault?.(error, request);
+          else if (error instanceof GatehouseError && error.detail) reports.onRefusal?.(error, request);
           const unauthenticated = error instanceof GatehouseError && error.code === 'unauthenticated';
           const wwwAuthenticate = unauthenticated ? challenge(request) : undefined;
           if (wwwAuthenticate) response.headers['www-authenticate'] = wwwAuthenticate;

@@ -275,6 +275,9 @@ function createRefreshTokenStore(): RefreshTokenStore {
 
 function createRevocationStore(): RevocationStore {
   const revocations = new Map<string, RevocationRecord>();
+  /** The `changes` cursor: each add stamps its row with the next number. */
+  const changedAt = new Map<string, number>();
+  let sequence = 0;
   // A NUL byte cannot appear in a kind, so the composite key is unambiguous.
   const keyOf = (r: Pick<RevocationRecord, 'kind' | 'subject'>) => `${r.kind}\u0000${r.subject}`;
 
@@ -282,6 +285,7 @@ function createRevocationStore(): RevocationStore {
     async add(revocation) {
       const key = keyOf(revocation);
       const current = revocations.get(key);
+      changedAt.set(key, ++sequence);
       revocations.set(
         key,
         current
@@ -296,11 +300,17 @@ function createRevocationStore(): RevocationStore {
     async list(now) {
       return [...revocations.values()].filter((r) => r.expiresAt > now).map(copy);
     },
+    async changes(cursor, now) {
+      const since = cursor ?? 0;
+      const changed = [...revocations].filter(([key, r]) => r.expiresAt > now && (changedAt.get(key) ?? 0) > since);
+      return { revocations: changed.map(([, r]) => copy(r)), cursor: sequence };
+    },
     async deleteExpired(now) {
       let deleted = 0;
       for (const [key, revocation] of revocations) {
         if (revocation.expiresAt <= now) {
           revocations.delete(key);
+          changedAt.delete(key);
           deleted++;
         }
       }
@@ -312,6 +322,7 @@ function createRevocationStore(): RevocationStore {
 export function createMemoryStore(): Store {
   return {
     kind: 'memory',
+    ephemeral: true,
     users: createUserStore(),
     sessions: createSessionStore(),
     rateLimits: createRateLimitStore(),

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import type {
   RefreshFamilyRecord,
   RefreshTokenRecord,
@@ -397,6 +398,34 @@ export function describeTokenConformance(ctx: TokenConformanceContext): void {
       assert.ok(listed);
       listed.revokedAt = 0;
       assert.deepEqual(await store().revocations.list(T0), [rev('jti', 'jti_1', T0, T0 + DAY)]);
+    });
+
+    it('changes: every live one for a null cursor, then what was added or changed since (repeats allowed), never a miss', async () => {
+      const now = T0 + 10 * MIN;
+      const revocations = () => store().revocations;
+      const has = (changes: { revocations: RevocationRecord[] }, r: RevocationRecord) => changes.revocations.some((x) => isDeepStrictEqual(x, r));
+      const a = rev('jti', 'jti_a', T0, now + MIN);
+      for (const r of [a, rev('jti', 'expired', T0, now)]) await revocations().add(r);
+      const first = await revocations().changes(null, now);
+      assert.deepEqual(first.revocations, [a]);
+      assert.ok(Number.isFinite(first.cursor));
+
+      const b = rev('sid', 'fam_b', T0 + 1, now + MIN);
+      const widened = rev('jti', 'jti_a', T0, now + DAY); // a changed: a later expiry
+      for (const r of [b, widened, rev('user', 'gone', T0, now - 1)]) await revocations().add(r);
+      const second = await revocations().changes(first.cursor, now);
+      assert.ok(has(second, b), 'an added one');
+      assert.ok(has(second, widened), 'a changed one, as it is now');
+      assert.ok(second.revocations.every((r) => r.expiresAt > now), 'live ones only');
+      assert.deepEqual(second.revocations.filter((r) => r.subject === 'jti_a'), [widened], 'never as it was');
+
+      // Adds racing a read land in it or in the next one.
+      const racing = Array.from({ length: 20 }, (_, i) => rev('jti', `race_${i}`, T0, now + DAY));
+      const [during] = await Promise.all([revocations().changes(second.cursor, now), ...racing.map((r) => revocations().add(r))]);
+      const next = await revocations().changes(during.cursor, now);
+      for (const r of racing) assert.ok(has(during, r) || has(next, r), r.subject);
+      assert.deepEqual((await revocations().changes(null, now)).revocations.sort(byKindSubject), (await revocations().list(now)).sort(byKindSubject));
+      assert.deepEqual((await revocations().changes(null, now + 2 * DAY)).revocations, []);
     });
 
     it('deleteExpired removes revocations with expiresAt <= now only', async () => {

@@ -22,7 +22,10 @@ export interface VerifierOptions {
   revocationsUrl: string | null;
   /** Headers for the feed request, e.g. `{ authorization: 'Bearer <feed token>' }`. */
   revocationsHeaders?: Record<string, string>;
-  /** With the feed silent for longer than this, `verify` fails closed with `unavailable`. Default 30 s. */
+  /**
+   * With no heartbeat (or snapshot) from a live server for longer than this, `verify` fails closed with
+   * `unavailable`. Default 30 s.
+   */
   maxStalenessMs?: number;
   /** An unknown kid refetches the JWKS at most once per this period. Default 30 s. */
   jwksCooldownMs?: number;
@@ -36,14 +39,14 @@ export interface VerifierOptions {
 export interface Verifier {
   /** Claims of a genuine, current, unrevoked token; null otherwise. Throws `unavailable` when the revocation view is too stale. */
   verify(token: string): Promise<AccessClaims | null>;
-  /** Milliseconds since the feed was last heard from; null before the first contact (or without a feed). */
+  /** Milliseconds since the last heartbeat or snapshot; null before the first snapshot (or without a feed). */
   staleness(): number | null;
   /** Resolves once the first revocation snapshot has arrived (at once without a feed). */
   ready(): Promise<void>;
   close(): void;
 }
 
-const NO_STORE = { add: async () => {}, list: async () => [], deleteExpired: async () => 0 };
+const NO_STORE = { add: async () => {}, list: async () => [], changes: async () => ({ revocations: [], cursor: 0 }), deleteExpired: async () => 0 };
 
 export function createVerifier(options: VerifierOptions): Verifier {
   const clock = options.clock ?? Date.now;
@@ -64,10 +67,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     idleTimeoutMs: Math.min(maxStalenessMs, 3 * HEARTBEAT_MS),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     onEvent(event) {
-      lastHeardAt = clock();
+      // Only a snapshot or a heartbeat says "nothing else was missed": a server sends them only while it is
+      // itself live (listening to every instance's revocations). Revocation events alone prove nothing.
       if (event.event === 'snapshot') {
         revocations.reset((JSON.parse(event.data) as RevocationRecord[]));
+        lastHeardAt = clock();
         markReady();
+      } else if (event.event === 'heartbeat') {
+        lastHeardAt = clock();
       } else if (event.event === 'revocation') {
         revocations.apply(JSON.parse(event.data) as RevocationRecord);
       }

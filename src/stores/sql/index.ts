@@ -33,7 +33,7 @@ export function createSqlStore(db: Kysely<Database>, kind: SqlDialect): Store {
     rateLimits: createRateLimitStore(db),
     keys: createKeyStore(db),
     refreshTokens: createRefreshTokenStore(db),
-    revocations: createRevocationStore(db),
+    revocations: createRevocationStore(db, kind),
     async ping() {
       await sql`select 1`.execute(db);
     },

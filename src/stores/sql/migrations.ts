@@ -109,6 +109,18 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.dropTable('signing_keys').execute();
       },
     },
+
+    // When each revocation was last written, by the database's clock: what `RevocationStore.changes` reads from.
+    '0003_revocation_changes': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('revocations').addColumn('changed_at', ms, (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.createIndex('revocations_changed_at_idx').on('revocations').column('changed_at').execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropIndex('revocations_changed_at_idx').execute();
+        await db.schema.alterTable('revocations').dropColumn('changed_at').execute();
+      },
+    },
   };
 }
 

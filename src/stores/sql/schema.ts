@@ -70,6 +70,8 @@ export interface RevocationsTable {
   subject: string;
   revoked_at: number;
   expires_at: number;
+  /** When the row was last written, by the database's clock (epoch ms). */
+  changed_at: number;
 }
 
 export interface Database {

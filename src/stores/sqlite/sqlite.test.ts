@@ -132,7 +132,7 @@ describe('sqlite store', () => {
     const raw = new BetterSqlite3(file);
     try {
       const rows = raw.prepare('SELECT name FROM kysely_migration ORDER BY name').all();
-      assert.deepEqual(rows, [{ name: '0001_initial' }, { name: '0002_tokens' }]);
+      assert.deepEqual(rows, [{ name: '0001_initial' }, { name: '0002_tokens' }, { name: '0003_revocation_changes' }]);
     } finally {
       raw.close();
     }

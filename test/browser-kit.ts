@@ -1,0 +1,29 @@
+// Test kit for a real browser: Debian's Chromium driven by playwright-core (never a downloaded browser), headless,
+// with the flags this machine needs (no sandbox as root, no background networking to hosts it cannot reach).
+// Tests that use it are skipped, saying why, when Chromium is not installed.
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', process.env['GATEHOUSE_TEST_CHROMIUM'] ?? ''];
+
+/** The Chromium binary, or why browser tests are skipped. */
+export function findChromium(): { bin?: string; skip?: string } {
+  const bin = CANDIDATES.find((path) => path !== '' && existsSync(path));
+  return bin ? { bin } : { skip: 'Chromium is not installed (CI installs it in .ci/run: apt-get install chromium)' };
+}
+
+export function launchChromium(bin: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: bin,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
