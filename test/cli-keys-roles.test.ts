@@ -2,49 +2,17 @@
 // directory: the generated secret file (0600, reused), GATEHOUSE_SECRET instead of it, the keys a server on
 // the same directory publishes, roles that reach tokens and /auth/me, and the exit codes of bad input.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import { runCli, serveCli, type CliResult as Result } from './cli-kit.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const SECRET_FILE = 'gatehouse.secret';
 const PASSWORD = 'correct horse battery staple';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment without any GATEHOUSE_* variable of the machine running the tests. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('GATEHOUSE_')) env[name] = value;
-  return { ...env, ...extra };
-}
-
-function gatehouse(args: readonly string[], extraEnv: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: cleanEnv(extraEnv),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-function run(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<Result> {
-  const child = gatehouse(args, extraEnv);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 /** Kids printed by `keys list`, one a line. */
 function listedKids(result: Result): string[] {
@@ -56,45 +24,7 @@ function listedKids(result: Result): string[] {
     .map((line) => line.split(/\s+/)[0] ?? '');
 }
 
-interface RunningServer {
-  url: string;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** `gatehouse serve --port 0 --data-dir DIR`; resolves once the listening line is logged. */
-function serve(dir: string, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
-  const child = gatehouse(['serve', '--port', '0', '--data-dir', dir], extraEnv);
-  let stdout = '';
-  let stderr = '';
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop().then(() => reject(new Error(`server did not start:\n${stdout}\n${stderr}`)));
-    }, 20_000);
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      // Complete lines only: a chunk may end mid-line.
-      for (const line of stdout.split('\n').slice(0, -1)) {
-        if (!line.includes('Server listening at')) continue;
-        const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec((JSON.parse(line) as { msg: string }).msg);
-        if (!match?.[1]) continue;
-        clearTimeout(timer);
-        resolve({ url: match[1], output: () => stdout + stderr, stop });
-        return;
-      }
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${stdout}\n${stderr}`));
-    });
-  });
-}
+const serve = serveCli;
 
 async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

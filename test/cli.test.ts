@@ -2,71 +2,16 @@
 // missing argument named with the usage (exit 2), `roles revoke` against a running server, a warning for a
 // mistyped GATEHOUSE_* variable, and an unreachable Redis named by its URL without the password.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
+import { runCli, serveCli } from './cli-kit.js';
 import { PASSWORD } from './helpers.js';
 
-/** The checkout this file is in, wherever it was cloned: the CLI runs from there (tsx resolves from it). */
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `gatehouse ARGS` with none of this machine's GATEHOUSE_* variables, plus `env`. */
-function start(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEHOUSE_')));
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...clean, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-function run(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
-  const child = start(args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** `gatehouse serve` on a data dir; resolves with its URL once it listens. */
-function serve(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = start(['serve', '--port', '0', '--data-dir', dir, '--log-level', 'info']);
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => void stop().then(() => reject(new Error(`server did not start:\n${output}`))), 20_000);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-      if (!url) return;
-      clearTimeout(timer);
-      resolve({ url, stop });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
-}
+const run = runCli;
+const serve = (dir: string) => serveCli(dir);
 
 async function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown>; cookie: string }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
