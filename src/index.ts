@@ -1,19 +1,27 @@
-// Owns the public entry point `gatehouse`: the engine, its configuration, errors, store contracts, and the
-// standalone server. Everything not re-exported here (or from another subpath in package.json) is internal.
+// Owns the public entry point `gatehouse`: the engine, its configuration, errors and store contracts — a
+// deliberate list, and nothing that loads a store driver, Fastify, pino or prom-client (the standalone server
+// and openStore are `gatehouse/server`). Everything not exported here (or from another subpath in
+// package.json) is internal; test/exports.test.ts checks what each entry loads.
 export { createGatehouse } from './core/engine.js';
+export type { GatehouseDeps } from './core/engine.js';
 export type {
   Clock,
+  CsrfGate,
   Gatehouse,
-  GatehouseDeps,
+  Health,
   HybridLogin,
+  HybridRefresh,
   LoginResult,
+  PresentedCredentials,
   Principal,
   PublicUser,
+  RevocationFeedSource,
   SessionLogin,
   SessionSummary,
+  SigningKeySummary,
   TokenLogin,
   TokenPair,
-} from './core/engine.js';
+} from './core/gatehouse.js';
 export type { AccessClaims } from './core/access-tokens.js';
 export type { PublicJwk } from './core/keys.js';
 export { ConfigError, DEFAULTS, resolveConfig } from './core/config.js';
@@ -26,7 +34,24 @@ export { canonicalEmail } from './core/email.js';
 export { createArgon2Hasher } from './core/password.js';
 export type { PasswordHasher } from './core/password.js';
 export type { NewSession, SessionContext, ValidSession } from './core/sessions.js';
-export type * from './core/store.js';
-export { createServer } from './server.js';
-export type { GatehouseServer, ServerOptions } from './server.js';
-export { openStore } from './stores/open.js';
+export type {
+  JsonObject,
+  JsonValue,
+  KeyStore,
+  RateLimitHit,
+  RateLimitStore,
+  RefreshFamilyRecord,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  RevocationBus,
+  RevocationChanges,
+  RevocationRecord,
+  RevocationStore,
+  RotateResult,
+  SessionRecord,
+  SessionStore,
+  SigningKeyRecord,
+  Store,
+  UserRecord,
+  UserStore,
+} from './core/store.js';

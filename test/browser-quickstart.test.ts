@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { resolveConfig } from '../src/core/config.js';
-import { createServer, type GatehouseServer } from '../src/server.js';
-import { createMemoryStore } from '../src/stores/memory.js';
+import { resolveServerConfig } from '../src/server/config.js';
+import { createServer, type GatehouseServer } from '../src/server/server.js';
+import { createMemoryStore } from '../src/stores/memory/index.js';
 import { PASSWORD, startTestServer, type TestServer } from './helpers.js';
 import { findChromium, launchChromium } from './browser-kit.js';
 import { findNginx, freePort, startNginx, type RunningNginx } from './nginx-kit.js';
@@ -94,7 +94,7 @@ describe('the quick start in Chromium, over plain HTTP on loopback', { skip: chr
 
   before(async () => {
     // The standalone server on its defaults, with a page added on its own origin (as an app embedding it would).
-    const config = resolveConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'warn' } });
+    const config = resolveServerConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'warn' } });
     server = await createServer({ config, store: createMemoryStore() });
     server.app.get('/', (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
     port = new URL(await server.listen()).port;

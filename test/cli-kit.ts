@@ -2,10 +2,7 @@
 // an absolute path), with none of the machine's GATEHOUSE_* variables, and `serve` started on a free port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The checkout this file is in: the CLI runs from there (tsx resolves from it). */
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { ROOT } from './kit.js';
 
 export interface CliResult {
   code: number | null;

@@ -1,7 +1,7 @@
 // Test kit for scale-out: `n` Gatehouse instances on one fresh PostgreSQL schema and Redis key prefix (from
 // GATEHOUSE_TEST_DATABASE_URL / GATEHOUSE_TEST_REDIS_URL), each a real server on loopback, removed with
 // everything they stored on close.
-import type { GatehouseOptions } from '../src/core/config.js';
+import type { ServerConfigOptions } from '../src/server/config.js';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { createRedisBackend, withRedis } from '../src/stores/redis/index.js';
 import { startTestServer, type TestServer } from './helpers.js';
@@ -16,7 +16,7 @@ export interface Cluster {
 }
 
 /** `n` instances sharing a store, started one after another, or all at once with `together`. */
-export async function startCluster(n: number, options: GatehouseOptions = {}, together = false): Promise<Cluster> {
+export async function startCluster(n: number, options: ServerConfigOptions = {}, together = false): Promise<Cluster> {
   const schema = uniqueName('gh_scale');
   const prefix = `${uniqueName('ghscale')}:`;
   const start = async () => {

@@ -1,6 +1,7 @@
 // Durability and process lifecycle of the real CLI (`gatehouse serve`) as a child process: data survives
 // a restart and a kill -9 (no acknowledged registration is lost), SIGTERM drains in-flight requests and
 // exits 0, start-up failures are short and non-zero, and the data directory is created on demand.
+// Over 300 lines: every scenario drives the same child-process harness (spawn, wait for listening, signal).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,11 +9,10 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { PASSWORD } from './helpers.js';
+import { ROOT } from './kit.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'src', 'cli', 'main.ts');
 const TEST_TIMEOUT = { timeout: 90_000 };
 const LISTENING = /"msg":"Server listening at http:\/\/127\.0\.0\.1:(\d+)"/;

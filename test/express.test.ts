@@ -1,5 +1,5 @@
 // The Express adapter: the same API and the same rules through express (body limits, JSON only, CSRF and
-// roles on the app's own routes), over a real socket.
+// roles on the app's own routes, the revocation feed a verifier follows), over a real socket.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -7,8 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import { createGatehouse, type Gatehouse } from '../src/core/engine.js';
 import { gatehouseExpress, requireAuth } from '../src/http/express.js';
-import { createMemoryStore } from '../src/stores/memory.js';
+import { createMemoryStore } from '../src/stores/memory/index.js';
+import { createVerifier } from '../src/verify/verifier.js';
 import { createClient, errorCode, PASSWORD } from './helpers.js';
+import { until } from './kit.js';
 
 describe('Express adapter', () => {
   let gatehouse: Gatehouse;
@@ -119,5 +121,62 @@ describe('Express adapter after the app\'s own express.json()', () => {
     } finally {
       await new Promise<void>((resolve) => own.close(() => resolve()));
     }
+  });
+});
+
+describe('Express adapter: the revocation feed', () => {
+  const FEED_TOKEN = 'express-feed-token-0123456789abcdefghijklmnop';
+  let gatehouse: Gatehouse;
+  let server: Server;
+  let url: string;
+
+  before(async () => {
+    gatehouse = await createGatehouse({ store: createMemoryStore(), options: { revocationFeedToken: FEED_TOKEN } });
+    server = express().use(gatehouseExpress(gatehouse)).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await gatehouse.close(); // ends the feed's streams, so the server can close
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('serves GET /auth/revocations: a verifier following it refuses a token as soon as it is logged out', async () => {
+    const verifier = createVerifier({
+      jwksUrl: `${url}/.well-known/jwks.json`,
+      issuer: gatehouse.config.issuer,
+      audience: gatehouse.config.audience,
+      revocationsUrl: `${url}/auth/revocations`,
+      revocationsHeaders: { authorization: `Bearer ${FEED_TOKEN}` },
+    });
+    try {
+      await verifier.ready();
+      const client = createClient({ url, origin: url });
+      assert.equal((await client.post('/auth/register', { email: 'feed@example.com', password: PASSWORD })).status, 201);
+      const login = await client.post('/auth/login', { email: 'feed@example.com', password: PASSWORD, mode: 'token' });
+      const token = (login.body as { access_token: string }).access_token;
+      assert.ok(await verifier.verify(token), 'a live token verifies');
+      assert.equal((await client.post('/auth/logout', undefined, { headers: { authorization: `Bearer ${token}` } })).status, 204);
+      await until('the verifier to hear of the logout', async () => (await verifier.verify(token)) === null);
+      assert.ok((verifier.staleness() ?? Infinity) < 5_000, 'fresh: it has had a snapshot or heartbeat');
+    } finally {
+      verifier.close();
+    }
+  });
+
+  it('keeps the admission rules: the feed token, as a 401 in the SPEC format, never a stream', async () => {
+    for (const headers of [{}, { authorization: 'Bearer wrong-token' }] as Record<string, string>[]) {
+      const response = await fetch(`${url}/auth/revocations`, { headers });
+      assert.equal(response.status, 401);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'unauthenticated');
+    }
+    const controller = new AbortController();
+    const open = await fetch(`${url}/auth/revocations`, { headers: { authorization: `Bearer ${FEED_TOKEN}` }, signal: controller.signal });
+    assert.equal(open.status, 200);
+    assert.equal(open.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+    assert.equal(open.headers.get('cache-control'), 'no-store');
+    assert.equal(open.headers.get('x-content-type-options'), 'nosniff');
+    controller.abort();
   });
 });

@@ -2,14 +2,16 @@
 // killed and restarted on the same port, never the shared services), a TCP proxy that can cut or freeze the
 // connections through it, a bounded HTTP probe, and a request loop that tallies every answer. Every process
 // and directory it makes is removed by `stop()` and, should the test process die first, on exit.
+// Over 300 lines: it starts and controls three kinds of real processes (Redis, PostgreSQL, gatehouse serve) and a
+// proxy; each part is short, and they share the clean-up on exit.
 
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort, ROOT, until } from './kit.js';
 
 const HOST = '127.0.0.1';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -26,22 +28,7 @@ process.on('exit', () => {
   }
 });
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-  return Date.now() - started;
-}
+export { freePort, until } from './kit.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Redis
@@ -100,7 +87,7 @@ export async function startRedisServer(options: { persistent: boolean }): Promis
       const started = spawn('redis-server', args, { stdio: 'ignore' });
       child = started;
       started.on('error', () => {});
-      await until(() => redisPing(port), 10_000, `redis-server on port ${port}`);
+      await until(`redis-server on port ${port}`, () => redisPing(port), { timeoutMs: 10_000 });
     },
     async kill(signal = 'SIGKILL') {
       const running = child;
@@ -331,7 +318,6 @@ export async function startProxy(targetPort: number): Promise<FaultProxy> {
 // ---------------------------------------------------------------------------------------------------------
 // The real process
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LISTENING = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/;
 
 export interface ServeProcess {
@@ -378,7 +364,7 @@ export async function startServeProcess(env: Record<string, string>): Promise<Se
     },
   };
   try {
-    await until(() => LISTENING.test(output) || exited, 30_000, 'gatehouse serve to listen');
+    await until('gatehouse serve to listen', () => LISTENING.test(output) || exited, { timeoutMs: 30_000 });
   } catch (error) {
     await proc.kill();
     throw error;

@@ -5,12 +5,14 @@
 // instance recovers by itself (times reported as diagnostics); an instance cut off from the revocation bus
 // honours what was revoked meanwhile; the real `gatehouse serve` process survives connections dropped
 // mid-query; 100 failovers leak no connection; a Redis restart without persistence forgets no revocation.
+// Over 300 lines: each outage scenario shares the throwaway services and request loop set up once per suite.
 
 import assert from 'node:assert/strict';
 import { after, before, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { engineInternals } from '../src/core/internals.js';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { createRedisBackend, withRedis } from '../src/stores/redis/index.js';
 import { bearer, createClient, fakeClock, PASSWORD, register, signedIn, startTestServer, tokenLogin, type Client, type FakeClock, type TestServer } from './helpers.js';
@@ -87,7 +89,7 @@ function wrong(samples: Sample[], allowed: number[]): Sample[] {
 
 /** Time from `from` until the first answer with `status` (sent after `from`) came back. */
 async function firstAnswer(loop: RequestLoop, name: string, status: number, from: number, timeoutMs = 10_000): Promise<number> {
-  await until(() => loop.of(name, from).some((s) => s.status === status), timeoutMs, `${name} → ${status}`);
+  await until(`${name} → ${status}`, () => loop.of(name, from).some((s) => s.status === status), { timeoutMs });
   const sample = loop.of(name, from).find((s) => s.status === status)!;
   return sample.at + sample.ms - from;
 }
@@ -392,7 +394,9 @@ describeOrSkip('faults: Redis and PostgreSQL outages', SKIP, () => {
         await sleep(500);
         assert.ok(running.alive(), `the process died when ${service} dropped its connections:\n${running.output().slice(-1200)}`);
         proxy.restore();
-        const recoveredMs = await until(async () => (await probe(running.url, '/readyz')).status === 200, 10_000, `/readyz after ${service} came back`);
+        const restoredAt = Date.now();
+        await until(`/readyz after ${service} came back`, async () => (await probe(running.url, '/readyz')).status === 200, { timeoutMs: 10_000 });
+        const recoveredMs = Date.now() - restoredAt;
         await expectStatus(running.url, '/auth/me', auth(token), 200, `bearer after ${service} came back`);
         t.diagnostic(`${service} dropped mid-request: answers ${JSON.stringify(answers.map((a) => `${a.status} ${a.code ?? ''} ${a.ms} ms`))}; ready again ${recoveredMs} ms after restore`);
         for (const answer of answers) assert.ok([200, 503].includes(answer.status) && answer.ms <= BOUND_MS && (answer.status === 200 || answer.code === 'unavailable'), JSON.stringify(answer));
@@ -456,7 +460,7 @@ describeOrSkip('faults: Redis and PostgreSQL outages', SKIP, () => {
       const redisTimes: number[] = [];
       for (let i = 0; i < 100; i++) {
         redisProxy.cut();
-        await until(() => !gatehouseServer.gatehouse.revocations.live, 2000, 'the instance to notice the cut');
+        await until('the instance to notice the cut', () => !gatehouseServer.gatehouse.revocationFeed.live, { timeoutMs: 2000 });
         redisProxy.restore();
         redisTimes.push(await recover());
       }
@@ -530,7 +534,7 @@ describeOrSkip('faults: Redis and PostgreSQL outages', SKIP, () => {
       for (const [what, token] of Object.entries(revoked)) await expectStatus(fresh.url, '/auth/me', auth(token), 401, `${what} on a fresh instance after the restart`);
       await expectStatus(fresh.url, '/auth/me', auth(control.access_token), 200, 'a token never revoked still works');
       // The first instance, reconnected, refuses them too.
-      await until(async () => (await probe(server.url, '/readyz')).status === 200, 5000, 'the first instance to be ready again');
+      await until('the first instance to be ready again', async () => (await probe(server.url, '/readyz')).status === 200, { timeoutMs: 5000 });
       for (const [what, token] of Object.entries(revoked)) await expectStatus(server.url, '/auth/me', auth(token), 401, `${what} on the reconnected instance`);
 
       // Each kind is there, and the logout-all cut-off on its own refuses any earlier token of that user.
@@ -538,7 +542,7 @@ describeOrSkip('faults: Redis and PostgreSQL outages', SKIP, () => {
       const kinds = new Set((await fresh.store.revocations.list(now)).map((r) => r.kind));
       assert.deepEqual([...kinds].sort(), ['jti', 'sid', 'user']);
       const earlier = Math.floor(now / 1000) - 10;
-      assert.equal(fresh.server.gatehouse.revocations.isRevoked({ jti: 'unrelated', sid: 'unrelated', sub: cutOffUserId, iat: earlier }, now), true, 'user cut-off held');
+      assert.equal(engineInternals(fresh.server.gatehouse).revocations.isRevoked({ jti: 'unrelated', sid: 'unrelated', sub: cutOffUserId, iat: earlier }, now), true, 'user cut-off held');
       t.diagnostic(`after a Redis restart without persistence: ${(await fresh.store.revocations.list(now)).length} revocations read back from PostgreSQL (kinds ${[...kinds].join(', ')})`);
     } finally {
       await fresh?.close();

@@ -1,35 +1,20 @@
 // Test helpers: a real Gatehouse server on a loopback socket (memory or SQLite store, fake clock, captured
 // logs) and a small HTTP client with a cookie jar that speaks to it like a browser or curl would.
-import { Writable } from 'node:stream';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConfig, type GatehouseOptions } from '../src/core/config.js';
+import { Writable } from 'node:stream';
 import type { Store } from '../src/core/store.js';
-import { createServer, type GatehouseServer } from '../src/server.js';
-import { createMemoryStore } from '../src/stores/memory.js';
+import { resolveServerConfig, type ServerConfigOptions } from '../src/server/config.js';
+import { createServer, type GatehouseServer } from '../src/server/server.js';
+import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
+import { fakeClock, type FakeClock } from '../src/testing/fake-clock.js';
 
-export interface FakeClock {
-  (): number;
-  advance(ms: number): void;
-  set(ms: number): void;
-}
+export { fakeClock, type FakeClock } from '../src/testing/fake-clock.js';
 
 /** The secret test servers seal their keys with, unless a test passes its own. */
 export const TEST_SECRET = 'test-server-secret-0123456789abcdefghijklmnop';
-
-export function fakeClock(start = Date.UTC(2026, 0, 1)): FakeClock {
-  let now = start;
-  const clock = (() => now) as FakeClock;
-  clock.advance = (ms) => {
-    now += ms;
-  };
-  clock.set = (ms) => {
-    now = ms;
-  };
-  return clock;
-}
 
 export interface TestServer {
   url: string;
@@ -46,7 +31,7 @@ export interface TestServer {
 }
 
 export interface TestServerOptions {
-  options?: GatehouseOptions;
+  options?: ServerConfigOptions;
   store?: 'memory' | 'sqlite' | Store;
   clock?: FakeClock;
 }
@@ -73,7 +58,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
   });
   // A durable store needs the same secret on every start (the engine refuses one without): tests use a fixed one.
-  const config = resolveConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'info', secret: TEST_SECRET, ...opts.options } });
+  const config = resolveServerConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'info', secret: TEST_SECRET, ...opts.options } });
   const server = await createServer({ config, store, clock, logStream });
   const url = await server.listen();
   const origin = url.replace(/^http:/, 'https:');

@@ -2,10 +2,14 @@
 // the family-bound CSRF token (and every way to forge one refused with nothing rotated), reuse after the
 // grace window, logout from the access cookie or from the refresh cookie alone, logout-all, a login ending
 // the browser's previous cookie credential, the one-credential precedence rule, and CSRF tokens not
-// crossing between modes. The access JWT of the cookie verifies through the JWKS like any other.
+// crossing between modes. The access JWT of the cookie verifies through the JWKS like any other. A refresh or
+// logout from the refresh cookie reads that token from the store once (counted on a wrapped memory store).
+// Over 300 lines: the whole hybrid contract in one place, sharing its cookie helpers; split, they would be copied.
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { Store } from '../src/core/store.js';
+import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createClient, errorCode, PASSWORD, register, startTestServer, type ApiResponse, type Client, type TestServer } from './helpers.js';
 
 const ACCESS = '__Host-gh_access';
@@ -276,5 +280,70 @@ describe('hybrid mode', () => {
     assert.ok(!(await familyRevoked(h.familyId)) && !(await spent(h.refresh)));
     assert.equal((await meWith(server, `${SESSION}=${web.token}`)).status, 200);
     assert.equal((await meWith(server, `${ACCESS}=${h.access}`)).status, 200);
+  });
+});
+
+/** The store, with every call counted by `part.method` (the real memory store underneath, unchanged). */
+function countingStore(store: Store): { store: Store; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const counted = <T extends object>(part: T, name: string): T => {
+    const wrapped: Record<string, unknown> = {};
+    for (const [method, fn] of Object.entries(part) as [string, (...args: unknown[]) => unknown][]) {
+      wrapped[method] = (...args: unknown[]) => {
+        calls.set(`${name}.${method}`, (calls.get(`${name}.${method}`) ?? 0) + 1);
+        return fn.apply(part, args);
+      };
+    }
+    return wrapped as T;
+  };
+  return {
+    calls,
+    store: {
+      ...store,
+      kind: store.kind,
+      users: counted(store.users, 'users'),
+      sessions: counted(store.sessions, 'sessions'),
+      rateLimits: counted(store.rateLimits, 'rateLimits'),
+      keys: counted(store.keys, 'keys'),
+      refreshTokens: counted(store.refreshTokens, 'refreshTokens'),
+      revocations: counted(store.revocations, 'revocations'),
+    },
+  };
+}
+
+describe('hybrid mode: store reads', () => {
+  let server: TestServer;
+  let calls: Map<string, number>;
+  before(async () => {
+    const counting = countingStore(createMemoryStore());
+    calls = counting.calls;
+    server = await startTestServer({ store: counting.store });
+  });
+  after(() => server.close());
+  const seen = () => JSON.stringify(Object.fromEntries(calls));
+
+  it('a refresh from the cookie reads the refresh token from the store once, refused or not', async () => {
+    const h = await hybridLogin(server, await register(server));
+    calls.clear();
+    const refreshed = await refreshWith(server, h.refresh, csrf(h.csrfToken));
+    assert.equal(refreshed.status, 200, refreshed.text);
+    assert.equal(calls.get('refreshTokens.getToken'), 1, seen());
+    assert.equal(calls.get('refreshTokens.rotate'), 1, seen());
+
+    const next = valueOf(byName(refreshed).get(REFRESH));
+    calls.clear();
+    const forged = await refreshWith(server, next, csrf('A'.repeat(43)));
+    assert.equal(errorCode(forged), 'csrf_failed');
+    assert.equal(calls.get('refreshTokens.getToken'), 1, seen());
+    assert.equal(calls.get('refreshTokens.rotate'), undefined, 'nothing rotated');
+  });
+
+  it('a logout from the refresh cookie alone reads it once too', async () => {
+    const h = await hybridLogin(server, await register(server));
+    calls.clear();
+    const logout = await h.client.post('/auth/logout', undefined, cookieOnly(`${REFRESH}=${h.refresh}`, csrf(h.csrfToken)));
+    assert.equal(logout.status, 204, logout.text);
+    assert.equal(calls.get('refreshTokens.getToken'), 1, seen());
+    assert.equal(calls.get('refreshTokens.revokeFamily'), 1, seen());
   });
 });

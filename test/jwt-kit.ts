@@ -2,6 +2,7 @@
 // payload with the server's own signing key (or any other key), so each test changes only the attack itself.
 import assert from 'node:assert/strict';
 import { createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { engineInternals } from '../src/core/internals.js';
 import { createClient, PASSWORD, startTestServer, type ApiResponse, type Client, type TestServer } from './helpers.js';
 
 export type Json = Record<string, unknown>;
@@ -61,7 +62,7 @@ export async function startJwtLab(): Promise<JwtLab> {
   assert.equal(login.status, 200, login.text);
   const token = (login.body as { access_token: string }).access_token;
   const sid = (JSON.parse(Buffer.from(segments(token)[1], 'base64url').toString()) as { sid: string }).sid;
-  const { kid, privateKey } = server.server.gatehouse.keys.signingKey(server.clock());
+  const { kid, privateKey } = engineInternals(server.server.gatehouse).keys.signingKey(server.clock());
   const jwks = (await client.get('/.well-known/jwks.json')).body as { keys: Json[] };
   const publicJwk = jwks.keys.find((k) => k['kid'] === kid)!;
   assert.ok(publicJwk, 'the signing key is published');

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, resolveConfig } from '../src/core/config.js';
 import { createGatehouse } from '../src/core/engine.js';
-import { createServer } from '../src/server.js';
-import { createMemoryStore } from '../src/stores/memory.js';
+import { resolveServerConfig } from '../src/server/config.js';
+import { createServer } from '../src/server/server.js';
+import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { fakeClock, PASSWORD } from './helpers.js';
 
@@ -35,7 +36,7 @@ describe('the library on a durable store', () => {
     const store = await createSqliteStore({ path });
     try {
       await assert.rejects(createGatehouse({ store }), refusedForSecret);
-      const config = resolveConfig({ options: { port: 0, logLevel: 'silent' } });
+      const config = resolveServerConfig({ options: { port: 0, logLevel: 'silent' } });
       await assert.rejects(createServer({ config, store }), refusedForSecret);
       assert.deepEqual(await store.keys.list(), [], 'no key was sealed with a throwaway secret');
     } finally {
@@ -68,7 +69,7 @@ describe('the library on a durable store', () => {
 
   it('starts the memory store without a secret (nothing outlives the process)', async () => {
     const gatehouse = await createGatehouse({ store: createMemoryStore() });
-    assert.equal(gatehouse.keys.list().length, 1);
+    assert.equal(gatehouse.listKeys().length, 1);
     await gatehouse.close();
   });
 });

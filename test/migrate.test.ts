@@ -9,13 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
+import { ROOT } from './kit.js';
 import { bearer, createClient, fakeClock, register, signedIn, startTestServer, tokenLogin } from './helpers.js';
 import { POSTGRES_URL, SKIP_POSTGRES, describeOrSkip, dropSchema, uniqueName } from './support-services.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'migrate-test-secret-0123456789abcdefghij';
 
 function gatehouse(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -3,7 +3,6 @@
 // directory. Tests that use it are skipped, saying why, when nginx is not installed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -17,13 +16,7 @@ export function findNginx(): { bin?: string; skip?: string } {
   return { bin };
 }
 
-export async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+export { freePort } from './kit.js';
 
 export interface RunningNginx {
   /** `http://127.0.0.1:<port>` */

@@ -1,7 +1,8 @@
 // The session-management API (list, revoke one, logout-all), and operations: /healthz, /readyz, /metrics,
-// logs free of secrets, and failing closed with 503 when the store is down.
+// logs free of secrets, failing closed with 503 when the store is down, and a bug in the store a 500, not a 503.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createClient, errorCode, PASSWORD, signedIn, startTestServer } from './helpers.js';
 
 describe('session management', () => {
@@ -124,6 +125,29 @@ describe('operations', () => {
       assert.deepEqual(lines.filter((line) => line.level < 40), [], 'nothing below warn');
     } finally {
       await server.server.app.close();
+    }
+  });
+
+  it('answers a bug in the store (a TypeError while the store answers) with 500 internal_error, logged as a fault, not 503', async () => {
+    const store = createMemoryStore();
+    const findById = store.users.findById.bind(store.users);
+    let broken = false;
+    store.users.findById = (id) => (broken ? Promise.reject(new TypeError("Cannot read properties of undefined (reading 'roles')")) : findById(id));
+    const server = await startTestServer({ store, options: { logLevel: 'warn' } });
+    try {
+      const { client } = await signedIn(server);
+      broken = true;
+      const me = await client.get('/auth/me');
+      assert.equal(me.status, 500, 'a retry would not fix a bug: no 503');
+      assert.equal(errorCode(me), 'internal_error');
+      assert.equal(me.headers.get('retry-after'), null);
+      assert.ok(!me.text.includes('roles'), 'the bug is not described to the client');
+      const faults = server.logs.map((line) => JSON.parse(line) as { msg: string; err?: { type?: string } }).filter((line) => line.msg === 'request failed');
+      assert.equal(faults.length, 1);
+      assert.equal(faults[0]!.err?.type, 'TypeError');
+      assert.equal((await client.get('/readyz')).status, 200, 'the store itself is fine');
+    } finally {
+      await server.close();
     }
   });
 

@@ -7,15 +7,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULTS, describeOptions, resolveConfig, type GatehouseConfig } from '../src/core/config.js';
-import { createServer, type GatehouseServer } from '../src/server.js';
-import { createMemoryStore } from '../src/stores/memory.js';
+import { DEFAULTS } from '../src/core/config.js';
+import { describeOptions, resolveServerConfig, SERVER_DEFAULTS, type ServerConfig } from '../src/server/config.js';
+import { createServer, type GatehouseServer } from '../src/server/server.js';
+import { createMemoryStore } from '../src/stores/memory/index.js';
 import { register, tokenLogin } from './helpers.js';
 import { freePort } from './nginx-kit.js';
+import { packageEntries, root } from './package-exports.js';
 
-const root = resolve(import.meta.dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const blocks = (lang: string) => [...readme.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1] ?? '');
 const tsSamples = blocks('ts');
@@ -30,14 +31,7 @@ const EXPECTED_STATUSES = {
 
 /** `gatehouse/x` → the src/ file behind `./x` in package.json "exports", relative to `dir`. */
 function pathsFor(dir: string): Record<string, string[]> {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, string | { types?: string }> };
-  const paths: Record<string, string[]> = {};
-  for (const [subpath, target] of Object.entries(pkg.exports)) {
-    if (typeof target === 'string' || target.types === undefined) continue;
-    const source = join(root, target.types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts'));
-    paths[`gatehouse${subpath.slice(1)}`] = [relative(dir, source)];
-  }
-  return paths;
+  return Object.fromEntries(packageEntries().map(({ specifier, source }) => [specifier, [relative(dir, source)]]));
 }
 
 /** Runs a program; one that starts serving the Gatehouse API on `port` is stopped once it answers. */
@@ -98,7 +92,7 @@ describe('README samples', () => {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true })); // an ESM app, as Gatehouse is
 
     server = await createServer({
-      config: resolveConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'silent' } }),
+      config: resolveServerConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'silent' } }),
       store: createMemoryStore(),
     });
     serverUrl = await server.listen();
@@ -154,8 +148,10 @@ describe('README samples', () => {
 });
 
 describe('README configuration tables', () => {
+  // Both tables: the server's options (server/config.ts) and the engine's (core/config.ts).
   const options = describeOptions();
-  const keyOf = new Map(options.map((o) => [o.env, o.key as keyof GatehouseConfig]));
+  const defaults: Readonly<ServerConfig> = { ...SERVER_DEFAULTS, ...DEFAULTS };
+  const keyOf = new Map(options.map((o) => [o.env, o.key as keyof ServerConfig]));
   const rows = readme.split('\n').filter((line) => line.startsWith('| `GATEHOUSE_')).map((line) => line.split(/(?<!\\)\|/));
 
   it('name every option, and only options', () => {
@@ -164,7 +160,7 @@ describe('README configuration tables', () => {
     assert.deepEqual(options.map((o) => o.env).filter((env) => !readme.includes(`\`${env}\``)), [], 'options the README never names');
   });
 
-  it('give the defaults of DEFAULTS (each `value` read back through resolveConfig)', () => {
+  it('give the defaults of DEFAULTS and SERVER_DEFAULTS (each `value` read back through resolveServerConfig)', () => {
     let compared = 0;
     for (const cells of rows) {
       const names = [...(cells[1] ?? '').matchAll(/`(GATEHOUSE_[A-Z0-9_]+)`/g)].map((m) => m[1] ?? '');
@@ -172,8 +168,8 @@ describe('README configuration tables', () => {
       if (values.length !== names.length) continue; // `—`, `generated`, `cores`, `off`: no literal default
       names.forEach((name, i) => {
         const key = keyOf.get(name);
-        if (key === undefined || DEFAULTS[key] === '') return; // derived (the database URL)
-        assert.deepEqual(resolveConfig({ env: { [name]: values[i] } })[key], DEFAULTS[key], `${name}: the README says ${values[i]}`);
+        if (key === undefined || defaults[key] === '') return; // derived (the database URL)
+        assert.deepEqual(resolveServerConfig({ env: { [name]: values[i] } })[key], defaults[key], `${name}: the README says ${values[i]}`);
         compared++;
       });
     }

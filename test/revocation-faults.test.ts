@@ -108,7 +108,7 @@ describe('revocation faults: a feed server without its bus, a publish that fails
       redisProxy.cut();
       pgProxy.cut();
       const cutAt = Date.now();
-      await until(() => !b!.server.gatehouse.revocations.live, 3000, 'B to notice the cut');
+      await until('B to notice the cut', () => !b!.server.gatehouse.revocationFeed.live, { timeoutMs: 3000 });
       const logout = await createClient(a).post('/auth/logout', undefined, bearer(revoked.access_token));
       assert.equal(logout.status, 204, logout.text);
 
@@ -136,7 +136,7 @@ describe('revocation faults: a feed server without its bus, a publish that fails
       // Back: B re-subscribes and re-reads the store; the verifier reconnects and learns of the logout.
       redisProxy.restore();
       pgProxy.restore();
-      await until(async () => (await outcome(verifier!, revoked.access_token)) === null, 15_000, 'the verifier to recover and refuse the revoked token');
+      await until('the verifier to recover and refuse the revoked token', async () => (await outcome(verifier!, revoked.access_token)) === null, { timeoutMs: 15_000 });
       assert.equal(await outcome(verifier, kept.access_token), 'valid');
     } finally {
       verifier?.close();
@@ -188,11 +188,11 @@ describe('revocation faults: a feed server without its bus, a publish that fails
       // B never got the publishes: it refuses once it has read the store (every RECONCILE_MS); the cookie
       // session, gone from Redis, once B's session cache (1 s) has let go of it.
       const refusedAfter = async (headers: Record<string, string>, since: number) => {
-        await until(async () => {
+        await until('B to refuse the credential', async () => {
           const answer = await status(b!, '/auth/me', headers);
           assert.ok(answer === 200 || answer === 401, `200 or 401, got ${answer}`);
           return answer === 401;
-        }, RECONCILE_MS + 5000, 'B to refuse the credential');
+        }, { timeoutMs: RECONCILE_MS + 5000 });
         return Date.now() - since;
       };
       const delays = [

@@ -1,14 +1,18 @@
 // The revocation feed (GET /auth/revocations) over real sockets: the resume cursor (a reconnect with
 // Last-Event-ID gets exactly the missed revocations, an unknown or evicted cursor a snapshot), the SSE client
 // resuming by itself after a drop, the feed token, and a prompt server shutdown with subscribers connected.
+// Over 300 lines: one suite per feed behaviour, sharing a server and an SSE subscriber harness that would be
+// copied if split.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { resolveConfig } from '../src/core/config.js';
-import { HEARTBEAT_MS } from '../src/http/revocation-feed.js';
+import { engineInternals } from '../src/core/internals.js';
+import { HEARTBEAT_MS } from '../src/core/revocation.js';
 import { connectSse, type SseEvent } from '../src/verify/sse.js';
 import { createVerifier } from '../src/verify/verifier.js';
 import { createClient, PASSWORD, startTestServer, type FakeClock, type TestServer } from './helpers.js';
+import { until } from './kit.js';
 
 /** The verifier runs on real time, so the server must too. */
 const realClock = Object.assign(() => Date.now(), { advance() {}, set() {} }) as FakeClock;
@@ -29,14 +33,6 @@ async function tokenFor(server: TestServer): Promise<{ token: string; sid: strin
 async function logout(server: TestServer, token: string): Promise<void> {
   const response = await createClient(server).post('/auth/logout', undefined, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(response.status, 204, response.text);
-}
-
-async function until(what: string, probe: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 /**
@@ -78,7 +74,7 @@ function subscribe(server: TestServer, headers: Record<string, string> = {}, idl
     drop: () => live.forEach((c) => c.abort()),
     /** The events a connection opened with: everything before its opening heartbeat. */
     async opening(connectionIndex = 0, timeoutMs = 5000): Promise<SseEvent[]> {
-      await until(`the opening heartbeat of connection ${connectionIndex}`, () => openingBeat(opens[connectionIndex]) !== -1, timeoutMs);
+      await until(`the opening heartbeat of connection ${connectionIndex}`, () => openingBeat(opens[connectionIndex]) !== -1, { timeoutMs });
       return events.slice(opens[connectionIndex], openingBeat(opens[connectionIndex]));
     },
     revoked: (subject: string) => events.find((e) => e.event === 'revocation' && (JSON.parse(e.data) as { subject: string }).subject === subject),
@@ -129,7 +125,7 @@ describe('revocation feed', () => {
       // Past the replay buffer (10,000 events), the oldest cursors are gone: a snapshot, not a partial replay.
       const now = Date.now();
       for (let i = 0; i < 10_000; i++) {
-        await server.server.gatehouse.revocations.revoke({ kind: 'jti', subject: `bulk-${i}`, revokedAt: now, expiresAt: now + 60_000 });
+        await engineInternals(server.server.gatehouse).revocations.revoke({ kind: 'jti', subject: `bulk-${i}`, revokedAt: now, expiresAt: now + 60_000 });
       }
       const evicted = await open({ 'last-event-id': `${boot}:5` }).opening();
       assert.deepEqual(evicted.map((e) => e.event), ['snapshot']);
@@ -183,11 +179,11 @@ describe('revocation feed', () => {
       await subscriber.opening();
       for (let i = 0; i < 10; i++) {
         const now = Date.now();
-        await server.server.gatehouse.revocations.revoke({ kind: 'jti', subject: `busy-${i}`, revokedAt: now, expiresAt: now + 60_000 });
+        await engineInternals(server.server.gatehouse).revocations.revoke({ kind: 'jti', subject: `busy-${i}`, revokedAt: now, expiresAt: now + 60_000 });
         await sleep(100);
       }
       assert.equal(subscriber.requests.length, 1, 'never silent for 400 ms: one connection');
-      await until('the silent connection to be replaced', () => subscriber.requests.length > 1, 2000);
+      await until('the silent connection to be replaced', () => subscriber.requests.length > 1, { timeoutMs: 2000 });
       assert.match(String(subscriber.errors[0]), /silent/);
       assert.deepEqual(await subscriber.opening(1), [], 'resumed: nothing missed');
     } finally {
@@ -317,7 +313,7 @@ describe('revocation feed', () => {
       clearTimeout(timer);
       const took = Date.now() - started;
       assert.ok(took < 3000, `server.close() took ${took} ms`);
-      await until('the subscriber to see the stream end', () => subscriber.errors.length > 0, 2000);
+      await until('the subscriber to see the stream end', () => subscriber.errors.length > 0, { timeoutMs: 2000 });
     } finally {
       subscriber.close();
       verifier.close();

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CompactSign, decodeJwt } from 'jose';
+import { engineInternals } from '../src/core/internals.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { bearer, createClient, errorCode, fakeClock, PASSWORD, register, signedIn, startTestServer, type Client, type TestServer } from './helpers.js';
 
@@ -42,7 +43,7 @@ async function listed(server: TestServer, accessToken: string): Promise<{ sessio
 
 /** The same claims, serialised differently (reversed key order, indented) and signed with the server's own key. */
 async function reencoded(server: TestServer, token: string): Promise<string> {
-  const key = server.server.gatehouse.keys.signingKey(server.clock());
+  const key = engineInternals(server.server.gatehouse).keys.signingKey(server.clock());
   const payload = Object.fromEntries(Object.entries(decodeJwt(token)).reverse());
   const bytes = new TextEncoder().encode(JSON.stringify(payload, null, 2));
   return new CompactSign(bytes).setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'at+jwt' }).sign(key.privateKey);
@@ -203,28 +204,28 @@ describe('revocation', () => {
       server.clock.advance(400); // mid-second: revocation time and iat differ
       const rotated = (await refresh(server, login.refresh_token)).body as TokenBody;
       const { gatehouse } = server.server;
-      assert.equal(gatehouse.revocations.size, 0);
+      assert.equal(engineInternals(gatehouse).revocations.size, 0);
       const loggedOutAt = server.clock();
       assert.equal((await createClient(server).post('/auth/logout', undefined, bearer(rotated.access_token))).status, 204);
-      const entries = gatehouse.revocations.size;
+      const entries = engineInternals(gatehouse).revocations.size;
       assert.ok(entries > 0);
 
       // Still within jose's 5 s clock tolerance of the tokens' exp: they verify, so the denylist must hold.
       const exp = decodeJwt(rotated.access_token).exp! * 1000;
       server.clock.set(exp + 4000);
       await gatehouse.maintain();
-      assert.ok(gatehouse.revocations.size > 0, 'not pruned while the tokens could still verify');
+      assert.ok(engineInternals(gatehouse).revocations.size > 0, 'not pruned while the tokens could still verify');
       assert.equal(await meStatus(server, login.access_token), 401, 'the family’s other access token');
       assert.equal(await meStatus(server, rotated.access_token), 401);
 
       server.clock.set(exp + 5001);
       await gatehouse.maintain();
-      assert.ok(gatehouse.revocations.size < entries, 'the token’s own (jti) entry is gone');
+      assert.ok(engineInternals(gatehouse).revocations.size < entries, 'the token’s own (jti) entry is gone');
       assert.equal(await meStatus(server, rotated.access_token), 401, 'expired anyway');
       // The family's (sid) entry covers any token issued up to the logout: it goes access TTL + tolerance later.
       server.clock.set(loggedOutAt + (900 + 5) * 1000);
       await gatehouse.maintain();
-      assert.equal(gatehouse.revocations.size, 0, 'every entry is gone');
+      assert.equal(engineInternals(gatehouse).revocations.size, 0, 'every entry is gone');
       assert.equal(await meStatus(server, login.access_token), 401);
     } finally {
       await server.close();
@@ -255,7 +256,7 @@ describe('revocation', () => {
       clock.advance(1000);
       const after = await startTestServer({ store: await createSqliteStore({ path }), options, clock });
       try {
-        assert.ok(after.server.gatehouse.revocations.size > 0, 'the denylist is loaded at start');
+        assert.ok(engineInternals(after.server.gatehouse).revocations.size > 0, 'the denylist is loaded at start');
         assert.equal(await meStatus(after, out.access_token), 401, 'the logged-out token stays refused');
         assert.equal(await refreshStatus(after, out.refresh_token), 401);
         assert.equal(await meStatus(after, kept.access_token), 200, 'same keys');

@@ -7,8 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { createGatehouse, type Gatehouse } from '../src/core/engine.js';
+import { engineInternals } from '../src/core/internals.js';
 import { gatehouseFastify, requireAuth } from '../src/http/fastify.js';
-import { createMemoryStore } from '../src/stores/memory.js';
+import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createClient, errorCode, fakeClock, PASSWORD, type ApiResponse, type Client } from './helpers.js';
 
 describe('an embedding app with requireAuth and roles', () => {
@@ -133,7 +134,7 @@ describe('an embedding app with requireAuth and roles', () => {
     const token = await tokenLogin(email, { roles: ['admin'], role: 'admin' });
     assert.deepEqual(decodeJwt(token)['roles'], []);
     assertError(await createClient(server).get('/admin', { headers: bearer(token) }), 403, 'forbidden');
-    assert.deepEqual((await gatehouse.store.users.findByEmail(email))?.roles, []);
+    assert.deepEqual((await engineInternals(gatehouse).store.users.findByEmail(email))?.roles, []);
   });
 
   it("the app's own cookie-authenticated POST needs the CSRF token and its origin; a bearer POST needs neither", async () => {

@@ -3,6 +3,7 @@
 // (with the delay measured); an unknown-kid flood that cannot hammer the JWKS; a key rotation followed; a feed
 // outage (a TCP proxy that is cut) and a half-open feed connection (one that is stalled) failing closed, then
 // healing by themselves without losing a revocation.
+// Over 300 lines: the verifier's contract end to end, sharing one server, proxy and token helpers.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
@@ -10,8 +11,10 @@ import { describe, it } from 'node:test';
 import { CompactSign, decodeJwt, decodeProtectedHeader } from 'jose';
 import type { AccessClaims } from '../src/core/access-tokens.js';
 import { GatehouseError } from '../src/core/errors.js';
+import { engineInternals } from '../src/core/internals.js';
 import { createVerifier, type Verifier, type VerifierOptions } from '../src/verify/verifier.js';
 import { createClient, errorCode, PASSWORD, startTestServer, type FakeClock, type TestServer } from './helpers.js';
+import { until } from './kit.js';
 
 /** The verifier and jose's JWKS cooldown run on real time, so the server must too. */
 const realClock = Object.assign(() => Date.now(), { advance() {}, set() {} }) as FakeClock;
@@ -51,17 +54,6 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
   }
 }
 
-/** Calls `probe` every `everyMs` until it returns something other than undefined; fails after `timeoutMs`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5000, everyMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
 /** What verify did: the claims, null, or the code of the GatehouseError it threw. */
 async function outcome(verifier: Verifier, token: string): Promise<AccessClaims | null | string> {
   try {
@@ -74,7 +66,7 @@ async function outcome(verifier: Verifier, token: string): Promise<AccessClaims 
 
 /** The token's claims re-signed with the server's own current key under `kid`. */
 async function signedAs(server: TestServer, token: string, kid: string): Promise<string> {
-  const { privateKey } = server.server.gatehouse.keys.signingKey(Date.now());
+  const { privateKey } = engineInternals(server.server.gatehouse).keys.signingKey(Date.now());
   return new CompactSign(new TextEncoder().encode(JSON.stringify(decodeJwt(token))))
     .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
     .sign(privateKey);
@@ -176,7 +168,7 @@ describe('verifier', () => {
         const logout = await createClient(server).post('/auth/logout', undefined, bearer(token));
         assert.equal(logout.status, 204, logout.text);
         const loggedOutAt = performance.now();
-        await until('the logout to reach the verifier', async () => ((await verifier.verify(token)) === null ? true : undefined), 5000, 2);
+        await until('the logout to reach the verifier', async () => (await verifier.verify(token)) === null, { everyMs: 2 });
         delays.push(performance.now() - loggedOutAt);
       }
       const sorted = delays.sort((a, b) => a - b);
@@ -248,7 +240,8 @@ describe('verifier', () => {
       const user = await register(server);
       const old = await login(server, user.email);
       assert.ok(await verifier.verify(old.access_token));
-      const { keys, config } = server.server.gatehouse;
+      const { config } = server.server.gatehouse;
+      const { keys } = engineInternals(server.server.gatehouse); // a backdated rotation: signs from now
       const rotated = await keys.rotate(Date.now() - config.keyPublishLeadSeconds * 1000); // signs from now
       await keys.maintain(Date.now());
       const fresh = await login(server, user.email);
@@ -286,7 +279,7 @@ describe('verifier', () => {
       const failed = await until('verify to fail closed', async () => {
         const result = await outcome(verifier, kept.access_token);
         return typeof result === 'string' ? result : void assert.ok(result, 'claims until the bound');
-      }, 4000, 20);
+      }, { timeoutMs: 4000, everyMs: 20 });
       assert.equal(failed, 'unavailable');
       assert.ok(Date.now() - cutAt < 2000, `failed closed ${Date.now() - cutAt} ms after the cut`);
       const stale = verifier.staleness()!;
@@ -307,7 +300,7 @@ describe('verifier', () => {
         const result = await outcome(verifier, dropped.access_token);
         assert.ok(result === null || result === 'unavailable', 'never the claims of a revoked token');
         return result === null ? true : undefined;
-      }, 10_000, 20);
+      }, { timeoutMs: 10_000, everyMs: 20 });
       assert.equal((await verifier.verify(kept.access_token))?.sub, user.id);
       assert.ok(verifier.staleness()! < 1500);
       assert.equal(cursors[0], null, 'the first connection has no cursor');
@@ -340,7 +333,7 @@ describe('verifier', () => {
       const outcomes: (string | null)[] = [];
       for (let started = Date.now(), i = 0; Date.now() - started < 5000 + 2000; i++) {
         const now = Date.now();
-        await server.server.gatehouse.revocations.revoke({ kind: 'jti', subject: `busy-${i}`, revokedAt: now, expiresAt: now + 60_000 });
+        await engineInternals(server.server.gatehouse).revocations.revoke({ kind: 'jti', subject: `busy-${i}`, revokedAt: now, expiresAt: now + 60_000 });
         await sleep(100);
         const result = await outcome(verifier, token);
         outcomes.push(result === null || typeof result === 'string' ? result : 'claims');
@@ -369,7 +362,7 @@ describe('verifier', () => {
         const result = await outcome(verifier, dropped.access_token);
         if (result !== null && typeof result === 'object') assert.ok(verifier.staleness()! < 1600, 'claims of a revoked token only within the bound');
         return result === null ? true : undefined;
-      }, 8000, 20);
+      }, { timeoutMs: 8000, everyMs: 20 });
       assert.equal((await verifier.verify(kept.access_token))?.sub, user.id);
     } finally {
       verifier.close();

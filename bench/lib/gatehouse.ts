@@ -3,7 +3,8 @@
 // from it (register, log in in each mode, and turn the answer into the headers a client would send).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, resolveConfig } from '../../src/core/config.js';
+import { ConfigError } from '../../src/core/config.js';
+import { resolveServerConfig } from '../../src/server/config.js';
 import { freePort, startServer, type ServerProcess } from './processes.js';
 import { scratchDir } from './tmp.js';
 
@@ -37,7 +38,7 @@ export function gatehouseEnv(port: number, extra: Record<string, string> = {}): 
 /** Null when this version's configuration accepts `env`, else the first problem it reports. */
 export function configProblem(env: Record<string, string>): string | null {
   try {
-    resolveConfig({ env });
+    resolveServerConfig({ env });
     return null;
   } catch (error) {
     if (error instanceof ConfigError) return error.problems[0] ?? error.message;

@@ -30,7 +30,7 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
 /** Null when `gatehouse serve` accepts GATEHOUSE_REDIS_URL (scale-out has landed), else the config's refusal. */
 export function scaleOutProblem(url: string): string | null {
   const problem = configProblem({ GATEHOUSE_REDIS_URL: url });
-  return problem === null ? null : `GATEHOUSE_REDIS_URL is refused by src/core/config.ts (${problem})`;
+  return problem === null ? null : `GATEHOUSE_REDIS_URL is refused by src/server/config.ts (${problem})`;
 }
 
 /** A store like `gatehouse serve` opens with GATEHOUSE_REDIS_URL: `base` (users, keys, revocations) with Redis

@@ -8,7 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { createGatehouse, type Gatehouse } from '../../src/core/engine.js';
 import type { Store } from '../../src/core/store.js';
-import { createMemoryStore } from '../../src/stores/memory.js';
+import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
 import { runRounds, type Case } from '../lib/cases.js';
 import { PASSWORD } from '../lib/gatehouse.js';

@@ -4,7 +4,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { importJWK, jwtVerify } from 'jose';
 import { createGatehouse, type Gatehouse, type Principal } from '../../src/core/engine.js';
-import { createMemoryStore } from '../../src/stores/memory.js';
+import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { runRounds } from '../lib/cases.js';
 import { PASSWORD } from '../lib/gatehouse.js';
 import { log, type BenchOptions } from '../lib/options.js';

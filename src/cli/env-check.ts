@@ -1,6 +1,6 @@
 // Owns noticing mistyped settings: a GATEHOUSE_* environment variable that is no option would otherwise be
 // ignored without a word (GATEHOUSE_PORTT), so the command line warns about each, naming the closest option.
-import { describeOptions } from '../core/config.js';
+import { describeOptions } from '../server/config.js';
 
 /** The test suite's own variables (the services it runs against), not settings of the server. */
 const NOT_SETTINGS = /^GATEHOUSE_TEST_/;

@@ -2,16 +2,17 @@
 // Owns the command line: `gatehouse serve` (configuration from flags and GATEHOUSE_* variables, graceful
 // shutdown on SIGTERM/SIGINT), `gatehouse keys rotate|list`, `gatehouse roles grant|revoke EMAIL ROLE` and
 // `gatehouse migrate SOURCE_URL`, all on the same store and secret as the server; `--help` on any of them.
-import { ConfigError, redactUrlPassword, resolveConfig, type GatehouseConfig } from '../core/config.js';
+import { ConfigError, redactUrlPassword } from '../core/option-table.js';
 import { createGatehouse, type Gatehouse } from '../core/engine.js';
-import { loadOrCreateSecret } from '../secret.js';
-import { createServer } from '../server.js';
-import { openSqlDatabase, openStore } from '../stores/open.js';
+import { resolveServerConfig, type ServerConfig } from '../server/config.js';
+import { loadOrCreateSecret } from '../server/secret.js';
+import { createServer } from '../server/server.js';
+import { openSqlDatabase, openStore } from '../server/open-store.js';
 import { copyDatabase } from '../stores/sql/copy.js';
 import { unknownVariableWarnings } from './env-check.js';
 import { commandsUnder, findCommand, usage, UsageError } from './usage.js';
 
-async function serve(config: Readonly<GatehouseConfig>): Promise<void> {
+async function serve(config: Readonly<ServerConfig>): Promise<void> {
   const store = await openStore(config);
   const server = await createServer({ config, store, secret: loadOrCreateSecret(config) });
   let stopping = false;
@@ -38,7 +39,7 @@ async function serve(config: Readonly<GatehouseConfig>): Promise<void> {
 }
 
 /** Runs `task` on an engine over the configured store, then closes it. */
-async function withEngine<T>(config: Readonly<GatehouseConfig>, task: (gatehouse: Gatehouse) => Promise<T>): Promise<T> {
+async function withEngine<T>(config: Readonly<ServerConfig>, task: (gatehouse: Gatehouse) => Promise<T>): Promise<T> {
   const store = await openStore(config);
   try {
     const gatehouse = await createGatehouse({ store, config, secret: loadOrCreateSecret(config) });
@@ -69,7 +70,7 @@ async function migrate(sourceUrl: string, targetUrl: string): Promise<void> {
   }
 }
 
-async function roles(config: Readonly<GatehouseConfig>, action: 'grant' | 'revoke', email: string, role: string): Promise<number> {
+async function roles(config: Readonly<ServerConfig>, action: 'grant' | 'revoke', email: string, role: string): Promise<number> {
   const found = await withEngine(config, (gatehouse) => (action === 'grant' ? gatehouse.grantRole(email, role) : gatehouse.revokeRole(email, role)));
   if (!found) {
     process.stderr.write(`gatehouse: no user with email ${email}\n`);
@@ -95,21 +96,21 @@ async function run(args: readonly string[]): Promise<number> {
   }
   const { command, args: [first = '', second = ''] } = findCommand(positional);
   for (const warning of unknownVariableWarnings(process.env)) process.stderr.write(`${warning}\n`);
-  const config = resolveConfig({ env: process.env, argv: flags });
+  const config = resolveServerConfig({ env: process.env, argv: flags });
   switch (command.words.join(' ')) {
     case 'serve':
       await serve(config);
       return -1;
     case 'keys rotate':
       await withEngine(config, async (gatehouse) => {
-        const key = await gatehouse.keys.rotate(gatehouse.clock());
+        const key = await gatehouse.rotateKeys();
         process.stdout.write(`New signing key ${key.kid}: published now, signs from ${new Date(key.activatesAt).toISOString()}.\n`);
       });
       return 0;
     case 'keys list':
       await withEngine(config, async (gatehouse) => {
         const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
-        for (const k of gatehouse.keys.list()) {
+        for (const k of gatehouse.listKeys()) {
           process.stdout.write(`${k.kid}  created ${when(k.createdAt)}  signs from ${when(k.activatesAt)}  retired ${when(k.retiredAt)}  unpublished ${when(k.expiresAt)}\n`);
         }
       });

@@ -1,8 +1,8 @@
 // Owns what the command line says about itself: the commands with their arguments, finding the one a command
 // line names (or saying what is missing), and the usage text, whole or for one command, with every option's
 // flag, variable and default.
-import { describeOptions } from '../core/config.js';
-import { SECRET_FILE } from '../secret.js';
+import { describeOptions } from '../server/config.js';
+import { SECRET_FILE } from '../server/secret.js';
 
 export interface CommandSpec {
   /** The words that name it: `['roles', 'grant']`. */

@@ -2,6 +2,8 @@
 // tokens, each judged by the node:crypto verifier, by the verified-token cache (first sight and repeat) and by the
 // jose-based verifier it replaced (kept here, and only here, as the reference): every verdict and every claims
 // object must be the same. GATEHOUSE_DIFF_SEED and GATEHOUSE_DIFF_CASES override the seed and the case count.
+// Over 300 lines: the reference verifier and the token mutators live here on purpose, next to the only test
+// that uses them.
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, sign, webcrypto, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';

@@ -2,6 +2,7 @@
 // before it signs, retirement (old tokens verify until they expire, nothing "issued" after retirement does),
 // removal once the last token has expired, the rotation schedule driven by maintain(), encryption at rest
 // bound to GATEHOUSE_SECRET, and a JWKS that never carries private parameters.
+// Over 300 lines: the key lifecycle is one story (first key → rotation → retirement → removal) told in order.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +11,10 @@ import { after, describe, it } from 'node:test';
 import { SignJWT, decodeProtectedHeader } from 'jose';
 import type { GatehouseOptions } from './config.js';
 import { createGatehouse, type Gatehouse } from './engine.js';
+import { engineInternals } from './internals.js';
 import { CLOCK_TOLERANCE_SECONDS } from './keys.js';
 import type { Store } from './store.js';
-// eslint-disable-next-line no-restricted-imports -- the engine is tested over the real memory store, not a mock
-import { createMemoryStore } from '../stores/memory.js';
-// eslint-disable-next-line no-restricted-imports -- keys at rest are checked across a real restart of a SQLite file
+import { createMemoryStore } from '../stores/memory/index.js';
 import { createSqliteStore } from '../stores/sqlite/index.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -52,6 +52,9 @@ function jwksKids(gh: Gatehouse): string[] {
 
 const sorted = (...kids: string[]) => [...kids].sort();
 
+/** The engine's key ring (signing and verification keys are not part of its public interface). */
+const ring = (gh: Gatehouse) => engineInternals(gh).keys;
+
 async function storedKids(store: Store): Promise<string[]> {
   return (await store.keys.list()).map((k) => k.kid).sort();
 }
@@ -82,8 +85,8 @@ describe('signing keys: first start', () => {
     assert.equal(key.retiredAt, null);
     assert.equal(key.expiresAt, null);
     assert.deepEqual(jwksKids(gh), [key.kid]);
-    assert.equal(gh.keys.signingKey(clock()).kid, key.kid);
-    assert.deepEqual(gh.keys.list().map((k) => k.kid), [key.kid]);
+    assert.equal(ring(gh).signingKey(clock()).kid, key.kid);
+    assert.deepEqual(gh.listKeys().map((k) => k.kid), [key.kid]);
   });
 
   it('a restart over the same store adds no key; maintain() before the schedule adds none either', async () => {
@@ -111,12 +114,12 @@ describe('signing keys: manual rotation', () => {
     const first = await mint();
     const A = first.kid;
     assert.deepEqual(jwksKids(gh), [A]);
-    const aPrivate = gh.keys.signingKey(clock()).privateKey;
+    const aPrivate = ring(gh).signingKey(clock()).privateKey;
 
     // t1: rotate. B is published at once, but A still signs ("published before it signs").
     const t1 = T0 + HOUR;
     set(t1);
-    const b = await gh.keys.rotate(t1);
+    const b = await gh.rotateKeys();
     const B = b.kid;
     assert.notEqual(B, A);
     assert.equal(b.createdAt, t1);
@@ -148,7 +151,7 @@ describe('signing keys: manual rotation', () => {
     assert.equal(retiredA?.retiredAt, switchAt);
     assert.equal(retiredA?.expiresAt, switchAt + TTL + TOLERANCE);
     assert.deepEqual(jwksKids(gh), sorted(A, B));
-    assert.equal(gh.keys.signingKey(clock()).kid, B);
+    assert.equal(ring(gh).signingKey(clock()).kid, B);
     assert.equal((await mint()).kid, B);
 
     // A's last token verifies until its expiry, and not after.
@@ -181,8 +184,8 @@ describe('signing keys: manual rotation', () => {
     await gh.maintain();
     assert.deepEqual(jwksKids(gh), [B]);
     assert.deepEqual(await storedKids(store), [B]);
-    assert.deepEqual(gh.keys.list().map((k) => k.kid), [B]);
-    assert.equal(gh.keys.verificationKey(A, switchAt - SECOND, clock()), null);
+    assert.deepEqual(gh.listKeys().map((k) => k.kid), [B]);
+    assert.equal(ring(gh).verificationKey(A, switchAt - SECOND, clock()), null);
     assert.equal(await gh.verifyAccessToken(edgeToken), null);
     assert.equal(await gh.verifyAccessToken(first.token), null);
     assert.ok(await gh.verifyAccessToken((await mint()).token), 'B goes on signing');
@@ -193,11 +196,11 @@ describe('signing keys: manual rotation', () => {
     const mint = await withUser(gh);
     const genuine = await mint();
     const A = genuine.kid;
-    const aPrivate = gh.keys.signingKey(clock()).privateKey;
+    const aPrivate = ring(gh).signingKey(clock()).privateKey;
 
     const t1 = T0 + HOUR;
     set(t1);
-    await gh.keys.rotate(t1);
+    await gh.rotateKeys();
     const retiredAt = t1 + LEAD;
     set(retiredAt + MINUTE);
     await gh.maintain();
@@ -216,11 +219,11 @@ describe('signing keys: manual rotation', () => {
     assert.equal(await gh.authenticateBearer(await forge(clock() / SECOND, 'after-bearer')), null);
     // The retirement holds without maintain() having recorded it: a fresh engine over a rotated store.
     const { gh: other, set: setOther } = await setup();
-    const otherA = other.keys.signingKey(T0);
+    const otherA = ring(other).signingKey(T0);
     const otherMint = await withUser(other);
     const otherUser = await otherMint();
     setOther(t1);
-    await other.keys.rotate(t1);
+    await other.rotateKeys();
     setOther(retiredAt + MINUTE);
     const late = await new SignJWT({ iss: 'gatehouse', aud: 'gatehouse', sub: otherUser.sub, sid: otherUser.sid, jti: 'late', roles: [], iat: (retiredAt + MINUTE) / SECOND, exp: (retiredAt + MINUTE) / SECOND + 600 })
       .setProtectedHeader({ alg: 'EdDSA', kid: otherA.kid, typ: 'at+jwt' })
@@ -230,9 +233,9 @@ describe('signing keys: manual rotation', () => {
 
   it('a key that is not in the ring, or no longer published, verifies nothing', async () => {
     const { gh, clock } = await setup();
-    assert.equal(gh.keys.verificationKey('no-such-kid', clock(), clock()), null);
-    const A = gh.keys.signingKey(clock()).kid;
-    assert.ok(gh.keys.verificationKey(A, clock(), clock()));
+    assert.equal(ring(gh).verificationKey('no-such-kid', clock(), clock()), null);
+    const A = ring(gh).signingKey(clock()).kid;
+    assert.ok(ring(gh).verificationKey(A, clock(), clock()));
   });
 });
 
@@ -261,17 +264,17 @@ describe('signing keys: scheduled rotation', () => {
     assert.equal(next.createdAt, T0 + INTERVAL - LEAD);
     assert.equal(next.activatesAt, T0 + INTERVAL);
     assert.deepEqual(jwksKids(gh), sorted(A, B));
-    assert.equal(gh.keys.signingKey(clock()).kid, A, 'published before it signs');
+    assert.equal(ring(gh).signingKey(clock()).kid, A, 'published before it signs');
 
     // Further upkeep while B is pending schedules nothing more.
     set(T0 + INTERVAL - MINUTE);
     await gh.maintain();
     assert.deepEqual(await storedKids(store), sorted(A, B));
     set(T0 + INTERVAL - 1);
-    assert.equal(gh.keys.signingKey(clock()).kid, A);
+    assert.equal(ring(gh).signingKey(clock()).kid, A);
 
     set(T0 + INTERVAL);
-    assert.equal(gh.keys.signingKey(clock()).kid, B);
+    assert.equal(ring(gh).signingKey(clock()).kid, B);
     await gh.maintain();
     const retired = (await store.keys.list()).find((k) => k.kid === A);
     assert.equal(retired?.retiredAt, T0 + INTERVAL);
@@ -291,7 +294,7 @@ describe('signing keys: scheduled rotation', () => {
     await gh.maintain();
     const third = (await store.keys.list()).find((k) => k.kid !== B);
     assert.equal(third?.activatesAt, T0 + 2 * INTERVAL);
-    assert.equal(gh.keys.signingKey(clock()).kid, B);
+    assert.equal(ring(gh).signingKey(clock()).kid, B);
   });
 
   it('after missed upkeep, the overdue key is still published a full lead before it signs', async () => {
@@ -303,7 +306,7 @@ describe('signing keys: scheduled rotation', () => {
     const next = (await store.keys.list()).find((k) => k.kid !== A);
     assert.ok(next);
     assert.equal(next.activatesAt, late + LEAD);
-    assert.equal(gh.keys.signingKey(clock()).kid, A);
+    assert.equal(ring(gh).signingKey(clock()).kid, A);
     assert.deepEqual(jwksKids(gh), sorted(A, next.kid));
   });
 });
@@ -316,10 +319,10 @@ describe('signing keys at rest', () => {
 
   it('stores private keys encrypted: neither the PKCS#8 bytes, the seed nor the JWK d appear in the store', async () => {
     const { gh, store, clock } = await setup();
-    await gh.keys.rotate(clock());
+    await gh.rotateKeys();
     const records = await store.keys.list();
     assert.equal(records.length, 2);
-    const active = gh.keys.signingKey(clock());
+    const active = ring(gh).signingKey(clock());
     const pkcs8 = active.privateKey.export({ format: 'der', type: 'pkcs8' });
     const seed = pkcs8.subarray(pkcs8.length - 32);
     const d = active.privateKey.export({ format: 'jwk' }).d;
@@ -353,7 +356,7 @@ describe('signing keys at rest', () => {
     const store2 = await createSqliteStore({ path });
     try {
       const { gh: second } = await setup({}, store2);
-      assert.equal(second.keys.signingKey(T0).kid, issued.kid);
+      assert.equal(ring(second).signingKey(T0).kid, issued.kid);
       assert.deepEqual(await storedKids(store2), [issued.kid]);
       assert.ok(await second.verifyAccessToken(issued.token), 'tokens from before the restart verify');
       const after = await second.login({ email: 'alice@example.com', password: PASSWORD }, CONTEXT, 'token');
@@ -378,9 +381,9 @@ describe('signing keys at rest', () => {
   it('the same holds over the memory store, and the JWKS of every engine stays public-only', async () => {
     const store = createMemoryStore();
     const { gh } = await setup({}, store);
-    const kid = gh.keys.signingKey(T0).kid;
+    const kid = ring(gh).signingKey(T0).kid;
     const { gh: again } = await setup({}, store);
-    assert.equal(again.keys.signingKey(T0).kid, kid);
+    assert.equal(ring(again).signingKey(T0).kid, kid);
     assert.deepEqual(jwksKids(again), [kid]);
     const serialized = JSON.stringify(again.jwks());
     assert.ok(!serialized.includes('"d"'));

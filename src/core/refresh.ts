@@ -17,16 +17,27 @@ export interface IssuedRefreshToken {
 export interface RefreshService {
   start(userId: string, mode: 'token' | 'hybrid', context: SessionContext, now: number): Promise<IssuedRefreshToken>;
   /**
-   * Spends `presented` and returns its successor. Throws `unauthenticated` for an unknown, forged, expired or
-   * revoked token, and `refresh_token_reused` when a spent token comes back after the grace window (the
-   * family is then revoked).
+   * The stored record of a presented token, if it is genuine (its secret matches): the one read of the token
+   * that a refresh or a logout needs. Spent and revoked tokens are genuine too; `rotate` judges them.
    */
-  rotate(presented: string, now: number): Promise<IssuedRefreshToken & { status: 'rotated' | 'retry' }>;
-  /** The family a presented token belongs to, if the token is genuine (for rate limiting and logout). */
-  familyOf(presented: string): Promise<string | null>;
+  find(presented: string): Promise<GenuineRefreshToken | null>;
+  /**
+   * Spends a token `find` returned and returns its successor. Throws `unauthenticated` for an expired or revoked
+   * one, and `refresh_token_reused` when a spent token comes back after the grace window (the family is then
+   * revoked).
+   */
+  rotate(found: GenuineRefreshToken, now: number): Promise<IssuedRefreshToken & { status: 'rotated' | 'retry' }>;
 }
 
-const invalid = () => new GatehouseError('unauthenticated', 'The refresh token is invalid or expired.');
+/** A presented refresh token whose secret matched its stored record. */
+export interface GenuineRefreshToken {
+  record: RefreshTokenRecord;
+  /** The presented secret (its successor is derived from it). */
+  secret: string;
+}
+
+/** The one refusal for a refresh token that is not genuine, expired or revoked: which of them is not said. */
+export const invalidRefreshToken = () => new GatehouseError('unauthenticated', 'The refresh token is invalid or expired.');
 
 export function createRefreshService(deps: {
   store: Store;
@@ -42,13 +53,6 @@ export function createRefreshService(deps: {
   function successorOf(secret: string): { id: string; secret: string } {
     const mac = (label: string) => createHmac('sha256', successorKey).update(`${label}\0${secret}`).digest();
     return { id: mac('id').subarray(0, 16).toString('base64url'), secret: mac('secret').toString('base64url') };
-  }
-
-  async function genuine(presented: string): Promise<{ record: RefreshTokenRecord; secret: string } | null> {
-    const parsed = parseSessionToken(presented);
-    if (!parsed) return null;
-    const record = await store.refreshTokens.getToken(parsed.id);
-    return record && secretMatches(parsed.secret, record.secretHash) ? { record, secret: parsed.secret } : null;
   }
 
   return {
@@ -79,11 +83,16 @@ export function createRefreshService(deps: {
       return { family, token: credential.token };
     },
 
-    async rotate(presented, now) {
-      const found = await genuine(presented);
-      if (!found) throw invalid();
+    async find(presented) {
+      const parsed = parseSessionToken(presented);
+      if (!parsed) return null;
+      const record = await store.refreshTokens.getToken(parsed.id);
+      return record && secretMatches(parsed.secret, record.secretHash) ? { record, secret: parsed.secret } : null;
+    },
+
+    async rotate(found, now) {
       const family = await store.refreshTokens.getFamily(found.record.familyId);
-      if (!family) throw invalid();
+      if (!family) throw invalidRefreshToken();
       const next = successorOf(found.secret);
       const successor: RefreshTokenRecord = {
         id: next.id,
@@ -98,12 +107,8 @@ export function createRefreshService(deps: {
       if (result.status === 'reused') {
         throw new GatehouseError('refresh_token_reused', 'This refresh token was already used; the session has been ended.');
       }
-      if (result.status === 'invalid') throw invalid();
+      if (result.status === 'invalid') throw invalidRefreshToken();
       return { status: result.status, family: result.family, token: `${next.id}.${next.secret}` };
-    },
-
-    async familyOf(presented) {
-      return (await genuine(presented))?.record.familyId ?? null;
     },
   };
 }

@@ -8,6 +8,12 @@
 // RECONCILE_MS, so such a revocation still reaches all of them within that bound.
 import type { RevocationBus, RevocationRecord, RevocationStore } from './store.js';
 
+/**
+ * How often a revocation feed sends a heartbeat: the feed (http/) sends at this pace, and a verifier (verify/)
+ * treats three missed in a row as a dead connection.
+ */
+export const HEARTBEAT_MS = 5_000;
+
 export interface RevocationList {
   /** Adds the store's live revocations to the view (telling subscribers about the ones it lacked). */
   load(now: number): Promise<void>;

@@ -7,8 +7,7 @@ import { describe, it } from 'node:test';
 import type { GatehouseOptions } from './config.js';
 import { createGatehouse, type Gatehouse } from './engine.js';
 import type { RevocationBus, RevocationRecord, Store } from './store.js';
-// eslint-disable-next-line no-restricted-imports -- the instances share a real memory store, not a mock
-import { createMemoryStore } from '../stores/memory.js';
+import { createMemoryStore } from '../stores/memory/index.js';
 
 const PASSWORD = 'correct horse battery staple';
 const CONTEXT = { ip: '203.0.113.7', userAgent: 'node:test' };

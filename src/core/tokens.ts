@@ -29,15 +29,16 @@ export function createTokenService(deps: {
   const { config, ring, revocations, random } = deps;
 
   // A kid this instance has not seen may be a key another instance created (two instances starting on an
-  // empty database both make one): re-read the store, at most once a second, however many such tokens come.
+  // empty database both make one): re-read the store, at most once a second of the engine's clock (one set back
+  // starts over), however many such tokens come.
   // Synchronous for a known kid, so a cached token costs no promise of its own.
   let lastReload = 0;
   let reloading: Promise<void> | undefined;
   function keyFor(kid: string, issuedAtMs: number, now: number): MaybePromise<KeyObject | null> {
     const key = ring.verificationKey(kid, issuedAtMs, now);
     if (key || ring.list().some((k) => k.kid === kid)) return key;
-    if (Date.now() - lastReload >= KEY_RELOAD_INTERVAL_MS) {
-      lastReload = Date.now();
+    if (now - lastReload >= KEY_RELOAD_INTERVAL_MS || now < lastReload) {
+      lastReload = now;
       reloading ??= ring.reload().catch(() => {}).finally(() => (reloading = undefined)); // unreadable: the kid stays unknown
     }
     return reloading ? reloading.then(() => ring.verificationKey(kid, issuedAtMs, now)) : null;

@@ -10,8 +10,7 @@ import { DEFAULTS } from './config.js';
 import { createKeyRing, CLOCK_TOLERANCE_SECONDS } from './keys.js';
 import { createSecretBox } from './secret-box.js';
 import { createVerifiedTokenCache, DEFAULT_VERIFIED_TOKEN_CACHE_SIZE } from './verified-token-cache.js';
-// eslint-disable-next-line no-restricted-imports -- the cache is checked against the real key ring over the memory store
-import { createMemoryStore } from '../stores/memory.js';
+import { createMemoryStore } from '../stores/memory/index.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 const TTL = 900;

@@ -1,15 +1,13 @@
-// Owns who a request is: one documented rule for the credential it carries, and the checks that go with it.
-// Rule: exactly one credential is read, the first present of (1) the Authorization header, (2) the hybrid
-// access cookie, (3) the session cookie; the others are ignored, so a request never mixes two identities,
-// and an invalid first credential is a 401 (never a fall-back). Cookie credentials get the CSRF check on
-// unsafe methods. Roles are checked here too.
-import type { Gatehouse, Principal } from '../core/engine.js';
+// Owns reading who a request is: the credentials it carries (the Authorization header, parsed here, and the
+// auth cookies) and the CSRF gate for a cookie credential (Origin and X-CSRF-Token, which are HTTP). Which
+// credential counts is the engine's rule (core/principals.ts: the first present of bearer, access cookie,
+// session cookie; never a fall-back). Roles are checked here too.
+import type { Gatehouse, PresentedCredentials, Principal } from '../core/engine.js';
+import type { CsrfGate } from '../core/gatehouse.js';
 import { GatehouseError } from '../core/errors.js';
-import { cookieNames, readCookie } from './cookies.js';
+import { cookieNames, readCookies } from './cookies.js';
 import { requireCsrf } from './guards.js';
 import { header, type HttpRequest } from './types.js';
-
-export const UNAUTHENTICATED_MESSAGE = 'Not signed in, or the credential is invalid, expired or revoked.';
 
 /**
  * The bearer token of the request, null when it has none, or a thrown 401 for a malformed header: the scheme
@@ -24,27 +22,22 @@ export function bearerToken(request: HttpRequest): string | null {
   return token;
 }
 
-export async function authenticate(gatehouse: Gatehouse, request: HttpRequest): Promise<Principal> {
-  const token = bearerToken(request);
-  if (token !== null) {
-    const principal = await gatehouse.authenticateBearer(token);
-    if (!principal) throw new GatehouseError('unauthenticated', UNAUTHENTICATED_MESSAGE);
-    return principal;
-  }
+/** Every credential the request carries, for the engine to choose from; a malformed Authorization header is a 401 here. */
+export function presentedCredentials(gatehouse: Gatehouse, request: HttpRequest): PresentedCredentials {
+  const bearer = bearerToken(request);
   const names = cookieNames(gatehouse.config);
-  const access = readCookie(request, names.access);
-  if (access !== undefined) {
-    const principal = await gatehouse.authenticateAccessCookie(access);
-    if (!principal) throw new GatehouseError('unauthenticated', UNAUTHENTICATED_MESSAGE);
-    requireCsrf(request, gatehouse.config, (presented) => gatehouse.checkFamilyCsrf(principal.sessionId, presented));
-    return principal;
-  }
-  const cookie = readCookie(request, names.session);
-  const principal = cookie ? await gatehouse.authenticateSession(cookie) : null;
-  if (!principal || principal.mode !== 'session') throw new GatehouseError('unauthenticated', UNAUTHENTICATED_MESSAGE);
-  const { session } = principal;
-  requireCsrf(request, gatehouse.config, (presented) => gatehouse.checkCsrf(session, presented));
-  return principal;
+  const cookies = readCookies(request);
+  return { bearer, accessCookie: cookies[names.access], sessionCookie: cookies[names.session], refreshCookie: cookies[names.refresh] };
+}
+
+/** The request's CSRF gate: on an unsafe method, an allowed Origin and an X-CSRF-Token the engine's check accepts. */
+export function csrfGate(gatehouse: Gatehouse, request: HttpRequest): CsrfGate {
+  return (matches) => requireCsrf(request, gatehouse.config, matches);
+}
+
+/** Who made the request, by the engine's one-credential rule; a refusal (401, 403 CSRF) rejects. */
+export async function authenticate(gatehouse: Gatehouse, request: HttpRequest): Promise<Principal> {
+  return gatehouse.authenticate(presentedCredentials(gatehouse, request), csrfGate(gatehouse, request));
 }
 
 /** Throws `forbidden` unless the principal holds at least one of `roles` (no roles: anyone signed in). */

@@ -22,9 +22,15 @@ export function cookieNames(config: Readonly<GatehouseConfig>): CookieNames {
 }
 
 export function readCookie(request: HttpRequest, name: string): string | undefined {
+  return readCookies(request)[name];
+}
+
+const NO_COOKIES: Readonly<Record<string, string | undefined>> = Object.freeze({});
+
+/** Every cookie of the request, parsed once. */
+export function readCookies(request: HttpRequest): Readonly<Record<string, string | undefined>> {
   const raw = header(request, 'cookie');
-  if (!raw) return undefined;
-  return parse(raw)[name];
+  return raw ? parse(raw) : NO_COOKIES;
 }
 
 function base(config: Readonly<GatehouseConfig>, maxAge: number): SerializeOptions {

@@ -1,15 +1,16 @@
 // Owns the Express adapter: a Router that mounts the HTTP core's routes (raw body handed to the core, which
-// decides what is JSON, or the body an app's own `express.json()` already parsed), and `requireAuth`
-// middleware for the app's own routes. It only translates.
+// decides what is JSON, or the body an app's own `express.json()` already parsed; an HttpStream, the
+// revocation feed, written to the response as it comes), and `requireAuth` middleware for the app's own
+// routes. It only translates.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Gatehouse, Principal } from '../core/engine.js';
 import type { GatehouseError } from '../core/errors.js';
 import { authenticate, challenge, requireRoles } from './authenticate.js';
 import { errorResponse } from './errors.js';
 import { decodeBody } from './guards.js';
-import { corsHeaders, headerPolicy, preflight } from './headers.js';
+import { corsHeaders, headerPolicy, preflight, securityHeaders } from './headers.js';
 import { createRoutes } from './routes.js';
-import type { HttpRequest, HttpResponse } from './types.js';
+import { isStream, type HttpRequest, type HttpResponse, type HttpStream } from './types.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own way to type res.locals
@@ -26,6 +27,8 @@ export interface GatehouseExpressOptions {
   onFault?: (error: unknown) => void;
   /** A refusal whose reason is for the operator only (e.g. the Origin of a refused cross-site request). */
   onRefusal?: (error: GatehouseError) => void;
+  /** A start-up warning (e.g. the revocation feed closed for want of its token); default `console.warn`. */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -50,6 +53,22 @@ function toHttpRequest(request: Request): HttpRequest {
   };
 }
 
+/**
+ * A stream answer (the revocation feed): security headers, then its own, then whatever `open` writes until the
+ * client goes away or the engine closes (which ends the feed's streams, so `server.close()` can finish).
+ */
+function sendStream(res: Response, response: HttpStream, headers: Readonly<Record<string, string>>, onFault: (error: unknown) => void): void {
+  res.writeHead(response.status, { ...headers, ...response.headers });
+  let stop = () => {};
+  res.on('close', () => stop());
+  try {
+    stop = response.open({ write: (chunk) => void res.write(chunk), end: () => void res.end() });
+  } catch (error) {
+    onFault(error);
+    res.end();
+  }
+}
+
 function send(res: Response, response: HttpResponse): void {
   res.status(response.status).set(response.headers);
   if (response.body === undefined) res.end();
@@ -60,6 +79,7 @@ function send(res: Response, response: HttpResponse): void {
 export function gatehouseExpress(gatehouse: Gatehouse, options: GatehouseExpressOptions = {}): Router {
   const { config } = gatehouse;
   const policy = headerPolicy(config);
+  const streamHeaders = securityHeaders(config);
   const router = express.Router();
   /** Every answer of these routes: its security and CORS headers, then its own (the JWKS overrides no-store). */
   const reply = (req: Request, res: Response, response: HttpResponse) => {
@@ -77,10 +97,17 @@ export function gatehouseExpress(gatehouse: Gatehouse, options: GatehouseExpress
     }
   };
   const onFault = options.onFault ?? ((error: unknown) => console.error('gatehouse: request failed', error));
-  const reports = { onFault: (error: unknown) => onFault(error), onRefusal: (error: GatehouseError) => options.onRefusal?.(error) };
+  const reports = {
+    onFault: (error: unknown) => onFault(error),
+    onRefusal: (error: GatehouseError) => options.onRefusal?.(error),
+    onWarning: options.onWarning ?? ((message: string) => console.warn(`gatehouse: ${message}`)),
+  };
   for (const route of createRoutes(gatehouse, reports)) {
     const handler: RequestHandler = (req, res, next) => {
-      route.handle(toHttpRequest(req)).then((response) => reply(req, res, response), next);
+      route.handle(toHttpRequest(req)).then(
+        (response) => (isStream(response) ? sendStream(res, response, streamHeaders, onFault) : reply(req, res, response)),
+        next,
+      );
     };
     for (const method of typeof route.method === 'string' ? [route.method] : route.method) {
       router[method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](route.path, raw, body, handler);

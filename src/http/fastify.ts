@@ -1,6 +1,7 @@
 // Owns the Fastify adapter: mounts the HTTP core's routes in an encapsulated plugin, hands each handler the
-// raw body (the core decides what is JSON), translates HttpRequest/HttpResponse, and offers `requireAuth`
-// for the embedding app's own routes. Nothing else.
+// raw body (the core decides what is JSON), translates HttpRequest/HttpResponse (and an HttpStream to a raw
+// response, ended when the instance closes), and offers `requireAuth` for the embedding app's own routes.
+// Nothing else.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Gatehouse, Principal } from '../core/engine.js';
@@ -8,10 +9,9 @@ import type { GatehouseError } from '../core/errors.js';
 import { authenticate, challenge, requireRoles } from './authenticate.js';
 import { errorResponse } from './errors.js';
 import { corsHeaders, headerPolicy, preflight, securityHeaders } from './headers.js';
-import { createRevocationFeed, feedWarning } from './revocation-feed.js';
 import { decodeBody } from './guards.js';
 import { createRoutes } from './routes.js';
-import type { HttpRequest, HttpResponse } from './types.js';
+import { isStream, type HttpRequest, type HttpResponse, type HttpStream } from './types.js';
 
 export interface GatehouseFastifyOptions {
   gatehouse: Gatehouse;
@@ -77,47 +77,46 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
     return send(request, reply, response);
   });
 
+  const streams = new Set<ServerResponse>();
+  // Streams never finish by themselves: end them first, or closing the server would wait on them forever.
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.end();
+  });
+  /** A stream answer on the raw response: security headers, then its own, then whatever `open` writes. */
+  const sendStream = (request: FastifyRequest, reply: FastifyReply, response: HttpStream) => {
+    reply.hijack();
+    const stream = reply.raw;
+    stream.writeHead(response.status, { ...headers, ...response.headers });
+    streams.add(stream);
+    let stop = () => {};
+    request.raw.on('close', () => {
+      stop();
+      streams.delete(stream);
+    });
+    try {
+      stop = response.open({ write: (chunk) => void stream.write(chunk), end: () => void stream.end() });
+    } catch (error) {
+      report(error, request.id);
+      stream.end();
+    }
+  };
+
   const reports = {
     onFault: (error: unknown, request: HttpRequest) => report(error, request.id ?? ''),
     onRefusal: (error: GatehouseError, request: HttpRequest) => refused(error, request.id ?? ''),
+    onWarning: options.onWarning ?? ((message: string) => app.log.warn(message)),
   };
   for (const route of createRoutes(gatehouse, reports)) {
     app.route({
       method: typeof route.method === 'string' ? route.method : [...route.method],
       url: route.path,
-      handler: async (request, reply) => send(request, reply, await route.handle(toHttpRequest(request))),
+      handler: async (request, reply) => {
+        const response = await route.handle(toHttpRequest(request));
+        return isStream(response) ? sendStream(request, reply, response) : send(request, reply, response);
+      },
     });
   }
   app.options('/auth/*', async (request, reply) => send(request, reply, preflight(toHttpRequest(request), config)));
-
-  const feed = createRevocationFeed(gatehouse);
-  const streams = new Set<ServerResponse>();
-  // Streams never finish by themselves: end them first, or closing the server would wait on them forever.
-  app.addHook('preClose', async () => {
-    feed.close();
-    for (const stream of streams) stream.end();
-  });
-  const warning = feedWarning(config);
-  if (warning) (options.onWarning ?? ((message) => app.log.warn(message)))(warning);
-  app.get('/auth/revocations', async (request, reply) => {
-    try {
-      feed.admit(request.headers.authorization);
-    } catch (error) {
-      // Refusals, including 503 while this instance is not live: expected, retried by verifiers, not faults.
-      return send(request, reply, errorResponse(error).response);
-    }
-    reply.hijack();
-    const stream = reply.raw;
-    stream.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
-    streams.add(stream);
-    const lastEventId = request.headers['last-event-id'];
-    const subscriber = { write: (chunk: string) => void stream.write(chunk), end: () => void stream.end() };
-    const stop = feed.open(Array.isArray(lastEventId) ? lastEventId[0] : lastEventId, subscriber);
-    request.raw.on('close', () => {
-      stop();
-      streams.delete(stream);
-    });
-  });
 };
 
 /**

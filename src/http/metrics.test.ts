@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Histogram, Registry } from 'prom-client';
-import { createMemoryStore } from '../stores/memory.js';
+import { createMemoryStore } from '../stores/memory/index.js';
 import { createMetrics } from './metrics.js';
 
 const NAME = 'gatehouse_http_request_duration_seconds';

@@ -11,16 +11,14 @@ import type { GatehouseConfig } from '../core/config.js';
 import { safeEqual } from '../core/credentials.js';
 import type { Gatehouse } from '../core/engine.js';
 import { GatehouseError } from '../core/errors.js';
+import { HEARTBEAT_MS } from '../core/revocation.js';
 import type { RevocationRecord } from '../core/store.js';
+import type { StreamSink } from './types.js';
 
-export const HEARTBEAT_MS = 5_000;
 const BUFFER_SIZE = 10_000;
 
-export interface FeedSubscriber {
-  write(chunk: string): void;
-  /** Ends the stream (the subscriber reconnects, and is refused while this instance is not live). */
-  end(): void;
-}
+/** A subscriber's stream: `end` ends it (the subscriber reconnects, and is refused while this instance is not live). */
+export type FeedSubscriber = StreamSink;
 
 export interface RevocationFeed {
   /**
@@ -33,6 +31,7 @@ export interface RevocationFeed {
    * `unavailable` (writing nothing) while this instance's view is not live.
    */
   open(lastEventId: string | undefined, subscriber: FeedSubscriber): () => void;
+  /** Ends every stream and stops (also done when the engine closes). */
   close(): void;
 }
 
@@ -47,25 +46,28 @@ const notLive = () =>
   new GatehouseError('unavailable', 'This instance may have missed revocations (its revocation bus is down); try again shortly.', { retryAfterSeconds: 1 });
 
 export function createRevocationFeed(gatehouse: Gatehouse): RevocationFeed {
-  const { config } = gatehouse;
+  const { config, revocationFeed: source } = gatehouse;
   const boot = randomBytes(6).toString('base64url');
   let sequence = 0;
   const buffer: { seq: number; chunk: string }[] = [];
   const subscribers = new Set<FeedSubscriber>();
   const format = (event: string, id: string, data: unknown) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-  const heartbeatChunk = () => `event: heartbeat\ndata: ${JSON.stringify({ now: gatehouse.clock() })}\n\n`;
+  const heartbeatChunk = () => `event: heartbeat\ndata: ${JSON.stringify({ now: source.now() })}\n\n`;
 
-  const unsubscribe = gatehouse.revocations.subscribe((revocation: RevocationRecord) => {
-    sequence++;
-    const chunk = format('revocation', `${boot}:${sequence}`, revocation);
-    buffer.push({ seq: sequence, chunk });
-    if (buffer.length > BUFFER_SIZE) buffer.shift();
-    for (const subscriber of subscribers) subscriber.write(chunk);
+  const unsubscribe = source.subscribe({
+    revocation(revocation: RevocationRecord) {
+      sequence++;
+      const chunk = format('revocation', `${boot}:${sequence}`, revocation);
+      buffer.push({ seq: sequence, chunk });
+      if (buffer.length > BUFFER_SIZE) buffer.shift();
+      for (const subscriber of subscribers) subscriber.write(chunk);
+    },
+    closed: () => close(),
   });
   const heartbeat = setInterval(() => {
     // An instance that may have missed other instances' revocations must not vouch for its view: its streams
     // end, and reconnects are refused until it is live again (a verifier behind a balancer may reach another).
-    if (!gatehouse.revocations.live) {
+    if (!source.live) {
       for (const subscriber of subscribers) subscriber.end();
       subscribers.clear();
       return;
@@ -74,6 +76,14 @@ export function createRevocationFeed(gatehouse: Gatehouse): RevocationFeed {
     for (const subscriber of subscribers) subscriber.write(chunk);
   }, HEARTBEAT_MS);
   heartbeat.unref();
+
+  function close(): void {
+    clearInterval(heartbeat);
+    unsubscribe();
+    const open = [...subscribers];
+    subscribers.clear();
+    for (const subscriber of open) subscriber.end();
+  }
 
   function replayFrom(lastEventId: string | undefined): string | null {
     const [idBoot, idSeq = ''] = (lastEventId ?? '').split(':');
@@ -94,20 +104,16 @@ export function createRevocationFeed(gatehouse: Gatehouse): RevocationFeed {
       if (token !== null && (presented === undefined || !safeEqual(presented, token))) {
         throw new GatehouseError('unauthenticated', 'The revocation feed needs its token (GATEHOUSE_REVOCATION_FEED_TOKEN) as Authorization: Bearer.');
       }
-      if (!gatehouse.revocations.live) throw notLive();
+      if (!source.live) throw notLive();
     },
     open(lastEventId, subscriber) {
-      if (!gatehouse.revocations.live) throw notLive();
+      if (!source.live) throw notLive();
       const replay = replayFrom(lastEventId);
-      subscriber.write(replay ?? format('snapshot', `${boot}:${sequence}`, gatehouse.revocations.snapshot(gatehouse.clock())));
+      subscriber.write(replay ?? format('snapshot', `${boot}:${sequence}`, source.snapshot()));
       subscriber.write(`retry: 1000\n${heartbeatChunk()}`);
       subscribers.add(subscriber);
       return () => subscribers.delete(subscriber);
     },
-    close() {
-      clearInterval(heartbeat);
-      unsubscribe();
-      subscribers.clear();
-    },
+    close,
   };
 }

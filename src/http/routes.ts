@@ -1,13 +1,16 @@
 // Owns the HTTP API, written once: the route table of SPEC §2 as framework-neutral handlers from
-// HttpRequest to HttpResponse. Handlers never throw: every failure becomes the SPEC's error response here,
-// so adapters only mount routes and translate.
+// HttpRequest to HttpResponse (or, for the revocation feed, to an HttpStream). Handlers never throw: every
+// failure becomes the SPEC's error response here, so adapters only mount routes and translate. Security
+// rules (which credential counts, what a logout may end) are the engine's; this layer reads the request.
+// The revocation feed made here lives until the engine closes.
 import type { Gatehouse, TokenPair } from '../core/engine.js';
 import { GatehouseError } from '../core/errors.js';
-import { authenticate, bearerToken, challenge } from './authenticate.js';
-import { clearedAuthCookies, cookieNames, hybridCookies, readCookie, sessionCookies } from './cookies.js';
+import { authenticate, challenge, csrfGate, presentedCredentials } from './authenticate.js';
+import { clearedAuthCookies, cookieNames, hybridCookies, readCookie, readCookies, sessionCookies } from './cookies.js';
 import { errorResponse } from './errors.js';
-import { isUnsafeMethod, readJsonObject, refuseNonJsonBody, requireAllowedOrigin, requireCsrf, stringField } from './guards.js';
-import { empty, header, json, type HttpRequest, type HttpResponse } from './types.js';
+import { isUnsafeMethod, readJsonObject, refuseNonJsonBody, requireAllowedOrigin, stringField } from './guards.js';
+import { createRevocationFeed, feedWarning } from './revocation-feed.js';
+import { empty, header, json, type HttpRequest, type HttpResponse, type HttpStream } from './types.js';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -17,10 +20,13 @@ const ANY_METHOD: readonly Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 export interface Route {
   method: Method | readonly Method[];
   path: string;
-  handle(request: HttpRequest): Promise<HttpResponse>;
+  handle(request: HttpRequest): Promise<HttpResponse | HttpStream>;
 }
 
 type Handler = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** The revocation feed's stream headers; the adapter adds the security headers. */
+const EVENT_STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' };
 
 /** The body of a token-mode login or refresh. */
 function tokenBody(pair: TokenPair): Record<string, unknown> {
@@ -47,6 +53,8 @@ export interface RouteReports {
   onFault?(error: unknown, request: HttpRequest): void;
   /** A refusal that says why only to the log (`GatehouseError.detail`), e.g. a cross-site Origin. */
   onRefusal?(error: GatehouseError, request: HttpRequest): void;
+  /** A start-up warning, e.g. the revocation feed closed for want of its token. */
+  onWarning?(message: string): void;
 }
 
 export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): Route[] {
@@ -55,16 +63,9 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
   const jwksMaxAge = Math.min(300, Math.floor(config.keyPublishLeadSeconds / 2));
 
   const context = (request: HttpRequest) => ({ ip: request.ip, userAgent: header(request, 'user-agent') ?? null });
-
-  /** Ends whatever cookie credential the browser already holds: a login never keeps or adopts an old one. */
-  async function endPreviousCookieLogin(request: HttpRequest): Promise<void> {
-    const previous = readCookie(request, names.session);
-    const old = previous ? await gatehouse.authenticateSession(previous) : null;
-    if (old) await gatehouse.logout(old);
-    const refresh = readCookie(request, names.refresh);
-    const family = refresh ? await gatehouse.familyOfRefreshToken(refresh) : null;
-    if (family) await gatehouse.endFamily(family);
-  }
+  const feed = createRevocationFeed(gatehouse);
+  const warning = feedWarning(config);
+  if (warning) reports.onWarning?.(warning);
 
   const cookiesCleared = (principalMode: string): Record<string, string[]> =>
     principalMode === 'token' ? {} : { 'set-cookie': clearedAuthCookies(config) };
@@ -93,12 +94,11 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
     route('GET', '/healthz', async () => json(200, { status: 'ok' })),
 
     route('GET', '/readyz', async () => {
-      try {
-        await gatehouse.store.ping();
-      } catch {
-        throw new GatehouseError('unavailable', `The ${gatehouse.store.kind} store is unreachable.`, { retryAfterSeconds: 1 });
+      const health = await gatehouse.health();
+      if (!health.store) {
+        throw new GatehouseError('unavailable', `The ${health.storeKind} store is unreachable.`, { retryAfterSeconds: 1 });
       }
-      if (!gatehouse.revocations.live) {
+      if (!health.live) {
         throw new GatehouseError('unavailable', 'Not listening for other instances\' revocations yet.', { retryAfterSeconds: 1 });
       }
       return json(200, { status: 'ready' });
@@ -128,7 +128,9 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
       const credentials = { email: stringField(body, 'email'), password: stringField(body, 'password') };
       const result = await gatehouse.login(credentials, context(request), mode as 'session' | 'token' | 'hybrid');
       if (result.mode === 'token') return json(200, { ...tokenBody(result.tokens), user: result.user });
-      await endPreviousCookieLogin(request);
+      // A login never keeps or adopts the cookie credential the browser already holds.
+      const cookies = readCookies(request);
+      await gatehouse.endPreviousLogin({ sessionCookie: cookies[names.session], refreshCookie: cookies[names.refresh] });
       if (result.mode === 'hybrid') {
         const { tokens, csrfToken, user } = result;
         return json(200, { user, csrfToken, expires_in: tokens.expiresIn }, { 'set-cookie': hybridCookies(config, tokens, csrfToken) });
@@ -149,11 +151,7 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
         return json(200, tokenBody(await gatehouse.refresh(stringField(body, 'refresh_token'))));
       }
       // Hybrid: the refresh cookie, with the family's CSRF token and an allowed origin.
-      const family = await gatehouse.familyOfRefreshToken(cookie);
-      if (!family) throw new GatehouseError('unauthenticated', 'The refresh token is invalid or expired.');
-      requireCsrf(request, config, (presented) => gatehouse.checkFamilyCsrf(family, presented));
-      const tokens = await gatehouse.refresh(cookie);
-      const csrfToken = gatehouse.familyCsrfToken(tokens.sessionId);
+      const { tokens, csrfToken } = await gatehouse.refreshFromCookie(cookie, csrfGate(gatehouse, request));
       return json(200, { csrfToken, expires_in: tokens.expiresIn }, { 'set-cookie': hybridCookies(config, tokens, csrfToken) });
     }),
 
@@ -193,24 +191,9 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
 
     route('POST', '/auth/logout', async (request) => {
       refuseNonJsonBody(request);
-      const refresh = readCookie(request, names.refresh);
-      const access = readCookie(request, names.access);
-      const onlyRefreshLeft =
-        bearerToken(request) === null &&
-        readCookie(request, names.session) === undefined &&
-        refresh !== undefined &&
-        (access === undefined || !(await gatehouse.authenticateAccessCookie(access)));
-      if (onlyRefreshLeft) {
-        // Hybrid with an expired access cookie: the refresh cookie and its family's CSRF token still end it.
-        const family = await gatehouse.familyOfRefreshToken(refresh);
-        if (!family) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');
-        requireCsrf(request, config, (presented) => gatehouse.checkFamilyCsrf(family, presented));
-        await gatehouse.endFamily(family);
-        return empty(204, { 'set-cookie': clearedAuthCookies(config) });
-      }
-      const principal = await authenticate(gatehouse, request);
-      await gatehouse.logout(principal);
-      return empty(204, cookiesCleared(principal.mode));
+      // Which credential may end what (a hybrid refresh cookie alone included) is the engine's rule.
+      const ended = await gatehouse.logoutWith(presentedCredentials(gatehouse, request), csrfGate(gatehouse, request));
+      return empty(204, cookiesCleared(ended));
     }),
 
     route('POST', '/auth/logout-all', async (request) => {
@@ -240,5 +223,20 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
       if (!(await gatehouse.revokeSession(principal.userId, id))) throw new GatehouseError('not_found', 'No such session.');
       return empty(204, id === principal.sessionId ? cookiesCleared(principal.mode) : {});
     }),
+
+    {
+      method: 'GET',
+      path: '/auth/revocations',
+      async handle(request) {
+        try {
+          feed.admit(header(request, 'authorization'));
+        } catch (error) {
+          // Refusals, including 503 while this instance is not live: expected, retried by verifiers, not faults.
+          return errorResponse(error).response;
+        }
+        const lastEventId = header(request, 'last-event-id');
+        return { status: 200, headers: { ...EVENT_STREAM_HEADERS }, open: (sink) => feed.open(lastEventId, sink) };
+      },
+    },
   ];
 }

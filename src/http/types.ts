@@ -1,5 +1,5 @@
-// Owns the framework-neutral request and response shapes the HTTP core speaks; each adapter (Fastify,
-// and later Express and Hono) only translates to and from these.
+// Owns the framework-neutral request and response shapes the HTTP core speaks (a response, or a stream for the
+// revocation feed); each adapter (Fastify, Express, and later Hono) only translates to and from these.
 
 export interface HttpRequest {
   method: string;
@@ -22,6 +22,26 @@ export interface HttpResponse {
   headers: Record<string, string | string[]>;
   /** Serialised JSON, or undefined for an empty body. */
   body?: string;
+}
+
+/** Where a streamed answer writes: text chunks, then the end (the client reconnects, for a feed). */
+export interface StreamSink {
+  write(chunk: string): void;
+  end(): void;
+}
+
+/**
+ * A long-lived answer (the revocation feed's Server-Sent Events): the adapter sends the status and headers,
+ * then calls `open` with a sink on the response, and the stop it returns once the client has gone.
+ */
+export interface HttpStream {
+  status: number;
+  headers: Record<string, string | string[]>;
+  open(sink: StreamSink): () => void;
+}
+
+export function isStream(response: HttpResponse | HttpStream): response is HttpStream {
+  return 'open' in response;
 }
 
 export function header(request: HttpRequest, name: string): string | undefined {

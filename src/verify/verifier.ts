@@ -5,8 +5,7 @@
 import { createRemoteJWKSet } from 'jose';
 import { verifyAccessToken, type AccessClaims } from '../core/access-tokens.js';
 import { GatehouseError } from '../core/errors.js';
-import { createRevocationList } from '../core/revocation.js';
-import { HEARTBEAT_MS } from '../http/revocation-feed.js';
+import { createRevocationList, HEARTBEAT_MS } from '../core/revocation.js';
 import type { RevocationRecord } from '../core/store.js';
 import { connectSse } from './sse.js';
 

@@ -7,6 +7,9 @@ import type Pg from 'pg';
 import { loadOptional } from '../../core/optional-dependency.js';
 import type { Store } from '../../core/store.js';
 import { createSqlStore, migrateToLatest, type Database } from '../sql/index.js';
+import { POSTGRES_DEFAULTS } from './defaults.js';
+
+export { POSTGRES_DEFAULTS } from './defaults.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` */
@@ -21,8 +24,6 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
 }
 
-export const DEFAULT_POOL_SIZE = 10;
-export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const INT8_OID = 20;
 
@@ -38,10 +39,10 @@ const typesOf = (pg: PgModule) => ({
 });
 
 function createPool(pg: PgModule, options: PostgresStoreOptions): Pg.Pool {
-  const { schema, statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS, connectTimeoutMs = 5000 } = options;
+  const { schema, statementTimeoutMs = POSTGRES_DEFAULTS.statementTimeoutMs, connectTimeoutMs = POSTGRES_DEFAULTS.connectTimeoutMs } = options;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    max: options.poolSize ?? POSTGRES_DEFAULTS.poolSize,
     connectionTimeoutMillis: connectTimeoutMs,
     statement_timeout: statementTimeoutMs,
     query_timeout: statementTimeoutMs + 1000, // a server that stops answering mid-query
@@ -60,7 +61,7 @@ function createPool(pg: PgModule, options: PostgresStoreOptions): Pg.Pool {
 }
 
 async function createSchema(pg: PgModule, options: PostgresStoreOptions & { schema: string }): Promise<void> {
-  const client = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000 });
+  const client = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs });
   client.on('error', () => {});
   await client.connect();
   try {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runStoreConformance } from '../../testing/conformance.js';
+import { runStoreConformance } from '../../testing/conformance/index.js';
 import { POSTGRES_URL, SKIP_POSTGRES, describeOrSkip, dropSchema, uniqueName } from '../../../test/support-services.js';
 import { createPostgresStore } from './index.js';
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RevocationBus, RevocationRecord } from '../../core/store.js';
 import type { Cluster } from 'ioredis';
-import type { RedisClient } from './keys.js';
+import type { RedisClient } from './key-layout.js';
 
 /** ioredis marks its clients (`instanceof Cluster` would load ioredis here; it is an optional dependency). */
 const isCluster = (client: RedisClient): client is Cluster => client.isCluster;

@@ -3,16 +3,18 @@
 // sessions, refresh-token families and rate limits of a SQL store to Redis, with revocations published to
 // every instance. Revocations themselves stay in the SQL store, so a Redis restart forgets none.
 
-import { redactUrlPassword } from '../../core/config.js';
+import { redactUrlPassword } from '../../core/option-table.js';
 import { loadOptional } from '../../core/optional-dependency.js';
 import type { RevocationBus, Store } from '../../core/store.js';
 import { createRedisRevocationBus } from './bus.js';
-import { keyLayout, type RedisClient } from './keys.js';
+import { REDIS_DEFAULTS } from './defaults.js';
+import { keyLayout, type RedisClient } from './key-layout.js';
 import { createRedisRateLimitStore } from './rate-limits.js';
 import { createRedisRefreshTokenStore } from './refresh-tokens.js';
 import { createRedisSessionStore } from './sessions.js';
 
-export type { RedisClient } from './keys.js';
+export { REDIS_DEFAULTS } from './defaults.js';
+export type { RedisClient } from './key-layout.js';
 
 export interface RedisBackendOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`; or pass a connected `client` (a Cluster too). */
@@ -36,10 +38,8 @@ export interface RedisBackend {
   close(): Promise<void>;
 }
 
-export const DEFAULT_REDIS_PREFIX = 'gatehouse:';
-
 export async function createRedisBackend(options: RedisBackendOptions): Promise<RedisBackend> {
-  const keys = keyLayout(options.prefix ?? DEFAULT_REDIS_PREFIX);
+  const keys = keyLayout(options.prefix ?? REDIS_DEFAULTS.prefix);
   let client = options.client;
   if (!client) {
     if (!options.url) throw new Error('redis backend: a url or a client is required');
@@ -47,8 +47,8 @@ export async function createRedisBackend(options: RedisBackendOptions): Promise<
     const redis = new Redis(options.url, {
       lazyConnect: true,
       enableOfflineQueue: false, // disconnected → commands fail at once (503), never queue up
-      commandTimeout: options.commandTimeoutMs ?? 1000,
-      connectTimeout: options.connectTimeoutMs ?? 2000,
+      commandTimeout: options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs,
+      connectTimeout: options.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs,
       maxRetriesPerRequest: 1,
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000), // reconnect for ever, at most 1 s apart
       enableAutoPipelining: true,

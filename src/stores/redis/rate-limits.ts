@@ -2,7 +2,7 @@
 // script, so concurrent hits from every instance are counted exactly; it expires with its window.
 
 import type { RateLimitStore } from '../../core/store.js';
-import { script, sweep, type KeyLayout, type RedisClient } from './keys.js';
+import { script, sweep, type KeyLayout, type RedisClient } from './key-layout.js';
 
 /** ARGV: now, window ms, window end if a new window starts. Returns {count, window end, 1 if new window}. */
 const hit = script(`

@@ -5,26 +5,18 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { Cluster } from 'ioredis';
-import { runStoreConformance } from '../../testing/conformance.js';
-import { createMemoryStore } from '../memory.js';
+import { runStoreConformance } from '../../testing/conformance/index.js';
+import { createMemoryStore } from '../memory/index.js';
 import { createRedisBackend, withRedis } from './index.js';
+import { freePort } from '../../../test/kit.js';
 import { describeOrSkip } from '../../../test/support-services.js';
 
 const missing = ['redis-server', 'redis-cli'].find((bin) => spawnSync(bin, ['--version']).error !== undefined);
 const skip = missing ? `${missing} is not installed: Redis Cluster tests skipped` : false;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -5,18 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RevocationRecord } from '../../core/store.js';
-import { runStoreConformance } from '../../testing/conformance.js';
+import { runStoreConformance } from '../../testing/conformance/index.js';
+import { until } from '../../../test/kit.js';
 import { REDIS_URL, SKIP_REDIS, describeOrSkip, dropPrefix, uniqueName } from '../../../test/support-services.js';
-import { createMemoryStore } from '../memory.js';
+import { createMemoryStore } from '../memory/index.js';
 import { createRedisBackend, withRedis, type RedisBackend } from './index.js';
-
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 if (SKIP_REDIS) {
   describeOrSkip('redis backend', SKIP_REDIS, () => {});
@@ -58,15 +51,15 @@ if (SKIP_REDIS) {
         let liveB = false;
         const ha = a.revocationBus.start({ revocation: (r) => seenA.push(r), live: () => {} });
         const hb = b.revocationBus.start({ revocation: (r) => seenB.push(r), live: (up) => (liveB = up) });
-        await until(() => liveB);
+        await until('instance B to be live', () => liveB);
         await new Promise((resolve) => setTimeout(resolve, 50)); // a's subscription too
         const revocation: RevocationRecord = { kind: 'sid', subject: 'fam_1', revokedAt: 1, expiresAt: 2 };
         await a.revocationBus.publish(revocation);
-        await until(() => seenB.length === 1);
+        await until('B to receive the revocation', () => seenB.length === 1);
         assert.deepEqual(seenB, [revocation]);
         assert.deepEqual(seenA, []);
         await hb.stop();
-        await until(() => !liveB);
+        await until('B to notice the drop', () => !liveB);
         await ha.stop();
       });
 
@@ -74,11 +67,11 @@ if (SKIP_REDIS) {
         const seen: RevocationRecord[] = [];
         let live = false;
         const handle = b.revocationBus.start({ revocation: (r) => seen.push(r), live: (up) => (live = up) });
-        await until(() => live);
+        await until('the bus to be live', () => live);
         await a.client.publish(`${prefix}revocations`, 'not json');
         await a.client.publish(`${prefix}revocations`, JSON.stringify({ o: 'x', r: { kind: 'everything', subject: 'u', revokedAt: 1, expiresAt: 2 } }));
         await a.client.publish(`${prefix}revocations`, JSON.stringify({ o: 'x', r: { kind: 'jti', subject: 'j', revokedAt: 1, expiresAt: 2 } }));
-        await until(() => seen.length === 1);
+        await until('the revocation to arrive', () => seen.length === 1);
         assert.equal(seen[0]!.subject, 'j');
         await handle.stop();
       });

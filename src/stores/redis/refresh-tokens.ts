@@ -4,7 +4,7 @@
 // token id finds its family through {t:id}; the user's families and every family by expiry are indexes.
 
 import type { RefreshFamilyRecord, RefreshTokenRecord, RefreshTokenStore, RotateResult } from '../../core/store.js';
-import { addToIndex, script, sweep, ttl, type KeyLayout, type RedisClient } from './keys.js';
+import { addToIndex, script, sweep, ttl, type KeyLayout, type RedisClient } from './key-layout.js';
 
 const FAMILY_FIELDS = ['f', 'l', 'e', 'r'] as const;
 

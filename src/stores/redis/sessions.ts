@@ -4,7 +4,7 @@
 // (logout-all finds them all).
 
 import type { JsonObject, SessionRecord, SessionStore } from '../../core/store.js';
-import { addToIndex, script, sweep, ttl, type KeyLayout, type RedisClient } from './keys.js';
+import { addToIndex, script, sweep, ttl, type KeyLayout, type RedisClient } from './key-layout.js';
 
 /** Returns the absolute expiry when the session exists (and was touched), else nil. */
 const touch = script(`

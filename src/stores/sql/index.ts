@@ -1,14 +1,18 @@
 // Owns what the SQL backends share once a Kysely instance is open: migrating to the latest schema and
-// assembling the store contracts from account-stores.ts and token-stores.ts. Opening connections is the
+// assembling the store contracts, one file per contract beside this one. Opening connections is the
 // dialect's own business (stores/sqlite, stores/postgres).
 
 import { Migrator, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Store } from '../../core/store.js';
-import { createRateLimitStore, createSessionStore, createUserStore } from './account-stores.js';
+import { createKeyStore } from './keys.js';
 import { migrationProvider, type SqlDialect } from './migrations.js';
+import { createRateLimitStore } from './rate-limits.js';
+import { createRefreshTokenStore } from './refresh-tokens.js';
+import { createRevocationStore } from './revocations.js';
 import type { Database } from './schema.js';
-import { createKeyStore, createRefreshTokenStore, createRevocationStore } from './token-stores.js';
+import { createSessionStore } from './sessions.js';
+import { createUserStore } from './users.js';
 
 export type { Database } from './schema.js';
 export type { SqlDialect } from './migrations.js';

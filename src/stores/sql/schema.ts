@@ -1,5 +1,6 @@
 // Owns the Kysely table types of the SQL stores: column names and types as the domain sees them
-// (snake_case, epoch milliseconds as numbers, JSON as TEXT). Mapping to domain records lives in account-stores.ts and token-stores.ts.
+// (snake_case, epoch milliseconds as numbers, JSON as TEXT). Mapping to domain records lives in each
+// store's own file (users.ts, sessions.ts, …).
 
 export interface UsersTable {
   id: string;

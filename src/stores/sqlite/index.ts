@@ -23,7 +23,10 @@ export interface SqliteConnection extends SqliteDatabase {
  * Either a file path (parent directories are created; `:memory:` works) or an open better-sqlite3
  * database. A passed-in database is owned by the store from then on: `close()` closes it.
  */
-export type SqliteStoreOptions = { path: string } | { database: SqliteConnection };
+export type SqliteStoreOptions = ({ path: string } | { database: SqliteConnection }) & {
+  /** Epoch milliseconds; spaces the read cache's checks for other processes' writes. Default `Date.now`. */
+  clock?: () => number;
+};
 
 async function openDatabase(options: SqliteStoreOptions): Promise<SqliteConnection> {
   if ('database' in options) return options.database;
@@ -96,5 +99,6 @@ export async function openSqliteDatabase(options: SqliteStoreOptions): Promise<K
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const { db, database } = await open(options);
   const store = createSqlStore(db, 'sqlite'); // destroying Kysely closes the better-sqlite3 database too
-  return { ...store, ...withReadCache(database, store) }; // session checks read from memory (read-cache.ts)
+  // Session checks read from memory (read-cache.ts).
+  return { ...store, ...withReadCache(database, store, options.clock ?? Date.now) };
 }

@@ -1,12 +1,11 @@
 // Owns the tests of the SQLite read cache: this process's writes are seen by the very next read, another
-// process's (a second connection to the file, as the CLI is) within CHANGE_CHECK_INTERVAL_MS, and what is
-// returned is the caller's own to change.
+// process's (a second connection to the file, as the CLI is) within CHANGE_CHECK_INTERVAL_MS of the store's
+// clock (a fake one here, moved by the test), and what is returned is the caller's own to change.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { SessionRecord, Store, UserRecord } from '../../core/store.js';
@@ -24,11 +23,12 @@ describe('sqlite read cache', () => {
   let dir: string;
   let store: Store;
   let other: BetterSqlite3.Database;
+  let now = T0;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-cache-'));
     const path = join(dir, 'gatehouse.db');
-    store = await createSqliteStore({ path });
+    store = await createSqliteStore({ path, clock: () => now });
     other = new BetterSqlite3(path); // another process's connection, as `gatehouse roles grant` opens
     other.pragma('busy_timeout = 5000');
   });
@@ -74,9 +74,10 @@ describe('sqlite read cache', () => {
     await cached('elsewhere');
     other.prepare("update users set roles = '[]' where id = ?").run('elsewhere');
     other.prepare('delete from sessions where id = ?').run('s_elsewhere');
-    // Once the interval has passed since the last check, the next read must look (whatever the load: the
-    // check is driven by the clock, not by a timer).
-    await sleep(CHANGE_CHECK_INTERVAL_MS + 5);
+    // The check is driven by the store's clock, not by a timer: until it moves, the cached rows are served;
+    // once the interval has passed since the last check, the next read must look.
+    assert.deepEqual((await store.users.findById('elsewhere'))?.roles, ['reader'], 'served from memory while the clock stands');
+    now += CHANGE_CHECK_INTERVAL_MS;
     assert.deepEqual((await store.users.findById('elsewhere'))?.roles, [], 'the role removed by another process is gone');
     assert.equal(await store.sessions.get('s_elsewhere'), null, 'the session deleted by another process is gone');
   });

@@ -4,10 +4,12 @@
 // file between reading a row and caching it), and every session or user write through the store drops what
 // it may have changed once it has committed. Another process's commit (the CLI granting a role, a second
 // server on the same file) is seen through PRAGMA data_version, which changes only then; it is read at most
-// once per CHANGE_CHECK_INTERVAL_MS, and a change drops everything.
+// once per CHANGE_CHECK_INTERVAL_MS of the injected clock (the store's `clock` option), and a change drops
+// everything.
 import type { Selectable } from 'kysely';
 import type { SessionStore, UserStore } from '../../core/store.js';
-import { toSession, toUser } from '../sql/account-stores.js';
+import { toSession } from '../sql/sessions.js';
+import { toUser } from '../sql/users.js';
 import type { SessionsTable, UsersTable } from '../sql/schema.js';
 import type { SqliteConnection } from './index.js';
 
@@ -19,7 +21,7 @@ const MAX_ROWS = 10_000;
 export function withReadCache(
   database: SqliteConnection,
   stores: { sessions: SessionStore; users: UserStore },
-  clock: () => number = Date.now,
+  clock: () => number,
 ): { sessions: SessionStore; users: UserStore } {
   const sessionById = database.prepare('select * from sessions where id = ?');
   const userById = database.prepare('select * from users where id = ?');

@@ -17,7 +17,7 @@ import type {
   SigningKeyRecord,
   UserRecord,
 } from '../../core/store.js';
-import { runStoreConformance } from '../../testing/conformance.js';
+import { runStoreConformance } from '../../testing/conformance/index.js';
 import { createSqliteStore } from './index.js';
 import { migrationProvider } from '../sql/migrations.js';
 

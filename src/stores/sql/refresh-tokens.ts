@@ -1,32 +1,9 @@
-// Owns the SQL token stores (SQLite and PostgreSQL): signing keys, refresh-token families (with rotation) and revocations,
-// with their row mappers.
+// Owns the SQL refresh-token store (SQLite and PostgreSQL): families and their tokens with row mappers, and
+// rotation as one transaction with a guarded "mark spent", so a token is spent once however rotations race.
 
-import { sql } from 'kysely';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type {
-  JsonObject,
-  KeyStore,
-  RefreshFamilyRecord,
-  RefreshTokenRecord,
-  RefreshTokenStore,
-  RevocationRecord,
-  RevocationStore,
-  RotateResult,
-  SigningKeyRecord,
-} from '../../core/store.js';
-import type { SqlDialect } from './migrations.js';
-import type { Database, RefreshFamiliesTable, RefreshTokensTable, RevocationsTable, SigningKeysTable } from './schema.js';
-
-const toKey = (row: Selectable<SigningKeysTable>): SigningKeyRecord => ({
-  kid: row.kid,
-  alg: row.alg,
-  publicJwk: JSON.parse(row.public_jwk) as JsonObject,
-  privateKeyEncrypted: row.private_key_encrypted,
-  createdAt: row.created_at,
-  activatesAt: row.activates_at,
-  retiredAt: row.retired_at,
-  expiresAt: row.expires_at,
-});
+import type { RefreshFamilyRecord, RefreshTokenRecord, RefreshTokenStore, RotateResult } from '../../core/store.js';
+import type { Database, RefreshFamiliesTable, RefreshTokensTable } from './schema.js';
 
 const toFamily = (row: Selectable<RefreshFamiliesTable>): RefreshFamilyRecord => ({
   id: row.id,
@@ -58,48 +35,6 @@ const tokenRow = (t: RefreshTokenRecord): RefreshTokensTable => ({
   used_at: t.usedAt,
   successor_id: t.successorId,
 });
-
-export function createKeyStore(db: Kysely<Database>): KeyStore {
-  return {
-    async list() {
-      const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('kid').execute();
-      return rows.map(toKey);
-    },
-    async insert(key) {
-      await db
-        .insertInto('signing_keys')
-        .values({
-          kid: key.kid,
-          alg: key.alg,
-          public_jwk: JSON.stringify(key.publicJwk),
-          private_key_encrypted: key.privateKeyEncrypted,
-          created_at: key.createdAt,
-          activates_at: key.activatesAt,
-          retired_at: key.retiredAt,
-          expires_at: key.expiresAt,
-        })
-        .execute();
-    },
-    async retire(kid, retiredAt, expiresAt) {
-      const result = await db
-        .updateTable('signing_keys')
-        .set({ retired_at: retiredAt, expires_at: expiresAt })
-        .where('kid', '=', kid)
-        .where('retired_at', 'is', null)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    },
-    async deleteExpired(now) {
-      const result = await db
-        .deleteFrom('signing_keys')
-        .where('retired_at', 'is not', null)
-        .where('expires_at', 'is not', null)
-        .where('expires_at', '<=', now)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
-  };
-}
 
 /** The body of `rotate`, run inside one transaction. */
 async function rotateIn(
@@ -232,65 +167,6 @@ export function createRefreshTokenStore(db: Kysely<Database>): RefreshTokenStore
         .deleteFrom('refresh_families')
         .where((eb) => eb.or([eb('expires_at', '<=', now), eb('absolute_expires_at', '<=', now)]))
         .executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
-  };
-}
-
-/**
- * `changes` also re-reads this far behind its cursor. A write stamped before a read began but committed after
- * it (so that read could not see it) is caught by the next read unless its one-row statement ran longer than
- * this — far past the statement timeout (5 s by default).
- */
-const CHANGES_OVERLAP_MS = 60_000;
-
-/** The database's own clock (epoch ms): stamps and cursors of `changes`, whatever the instances' clocks say. */
-const databaseClock = (dialect: SqlDialect) =>
-  dialect === 'postgres'
-    ? sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`
-    : sql<number>`cast((julianday('now') - 2440587.5) * 86400000 as integer)`;
-
-export function createRevocationStore(db: Kysely<Database>, dialect: SqlDialect): RevocationStore {
-  const clock = databaseClock(dialect);
-  const toRevocation = (row: Selectable<RevocationsTable>): RevocationRecord => ({
-    kind: row.kind, subject: row.subject, revokedAt: row.revoked_at, expiresAt: row.expires_at,
-  });
-  return {
-    async add(r) {
-      // In ON CONFLICT DO UPDATE the table name reads the stored row and `excluded` the new one; CASE rather
-      // than max()/greatest() so one statement serves SQLite and PostgreSQL.
-      await db
-        .insertInto('revocations')
-        .values({ kind: r.kind, subject: r.subject, revoked_at: r.revokedAt, expires_at: r.expiresAt, changed_at: clock })
-        .onConflict((oc) =>
-          oc.columns(['kind', 'subject']).doUpdateSet({
-            revoked_at: sql<number>`CASE WHEN excluded.revoked_at > revocations.revoked_at THEN excluded.revoked_at ELSE revocations.revoked_at END`,
-            expires_at: sql<number>`CASE WHEN excluded.expires_at > revocations.expires_at THEN excluded.expires_at ELSE revocations.expires_at END`,
-            changed_at: clock,
-          }),
-        )
-        .execute();
-    },
-    async list(now) {
-      const rows = await db
-        .selectFrom('revocations')
-        .selectAll()
-        .where('expires_at', '>', now)
-        .orderBy('kind')
-        .orderBy('subject')
-        .execute();
-      return rows.map(toRevocation);
-    },
-    async changes(cursor, now) {
-      // The clock first: whatever commits after the read below was stamped at most one statement before it.
-      const { rows: [stamp] } = await sql<{ now: number | string }>`select ${clock} as now`.execute(db);
-      let query = db.selectFrom('revocations').selectAll().where('expires_at', '>', now);
-      if (cursor !== null) query = query.where('changed_at', '>=', cursor - CHANGES_OVERLAP_MS);
-      const rows = await query.execute();
-      return { revocations: rows.map(toRevocation), cursor: Number(stamp?.now) };
-    },
-    async deleteExpired(now) {
-      const result = await db.deleteFrom('revocations').where('expires_at', '<=', now).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };

@@ -1,61 +1,18 @@
-// Owns the conformance tests for the token-era store members: user updates, signing keys, refresh-token
-// families (rotation, reuse, concurrency) and revocations. Called from runStoreConformance, which owns the
-// fresh-store-per-test lifecycle; the contracts themselves are the doc comments in core/store.ts.
+// Owns the conformance tests of RefreshTokenStore: families and their tokens, rotation (retry within the
+// grace window, reuse revoking the family, exactly one winner among concurrent rotations), revocation and
+// expiry. The contracts themselves are the doc comments in core/store.ts.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isDeepStrictEqual } from 'node:util';
-import type {
-  RefreshFamilyRecord,
-  RefreshTokenRecord,
-  RevocationRecord,
-  RotateResult,
-  SigningKeyRecord,
-  Store,
-  UserRecord,
-} from '../core/store.js';
+import type { RefreshFamilyRecord, RefreshTokenRecord, RotateResult } from '../../core/store.js';
+import { DAY, makeFamily, makeToken, MIN, T0, type ConformanceContext } from './fixtures.js';
 
-export interface TokenConformanceContext {
-  /** The current test's fresh store. */
-  store(): Store;
-  createUser(overrides?: Partial<UserRecord>): Promise<UserRecord>;
-}
-
-const T0 = 1_700_000_000_000;
-const MIN = 60_000;
-const DAY = 24 * 60 * MIN;
 const GRACE = 30_000;
-let seq = 0;
-
-function makeKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord {
-  const n = ++seq;
-  return {
-    kid: `key_${n}`, alg: 'EdDSA',
-    publicJwk: { kty: 'OKP', crv: 'Ed25519', x: `x-${n}-11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo`, kid: `key_${n}`, use: 'sig', key_ops: ['verify'] },
-    privateKeyEncrypted: `v1.iv${n}.ciphertext${n}.tag${n}`,
-    createdAt: T0, activatesAt: T0 + MIN, retiredAt: null, expiresAt: null, ...overrides,
-  };
-}
-
-function makeFamily(userId: string, overrides: Partial<RefreshFamilyRecord> = {}): RefreshFamilyRecord {
-  const n = ++seq;
-  return {
-    id: `fam_${n}`, userId, mode: 'token', createdAt: T0, lastUsedAt: T0, expiresAt: T0 + 7 * DAY,
-    absoluteExpiresAt: T0 + 30 * DAY, revokedAt: null, userAgent: 'Mozilla/5.0 (conformance)', ip: '203.0.113.7', ...overrides,
-  };
-}
-
-function makeToken(familyId: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
-  const n = ++seq;
-  return { id: `rt_${n}`, familyId, secretHash: `rthash_${n}`, createdAt: T0, usedAt: null, successorId: null, ...overrides };
-}
-
-const byKindSubject = (a: RevocationRecord, b: RevocationRecord) =>
-  `${a.kind}:${a.subject}` < `${b.kind}:${b.subject}` ? -1 : `${a.kind}:${a.subject}` > `${b.kind}:${b.subject}` ? 1 : 0;
 const statuses = (results: RotateResult[]) => results.map((r) => r.status);
 const count = (results: RotateResult[], status: RotateResult['status']) => results.filter((r) => r.status === status).length;
 
-export function describeTokenConformance(ctx: TokenConformanceContext): void {
+/** The RefreshTokenStore tests, each on the fresh store of `ctx`. */
+export function describeRefreshTokenConformance(ctx: ConformanceContext): void {
   const store = () => ctx.store();
 
   /** A user with one refresh family and its first (live) token. */
@@ -69,76 +26,6 @@ export function describeTokenConformance(ctx: TokenConformanceContext): void {
     await store().refreshTokens.createFamily(family, token);
     return { family, token };
   }
-
-  describe('users: updates', () => {
-    it('updatePassword replaces the hash and updatedAt only; false for an unknown id', async () => {
-      const user = await ctx.createUser();
-      assert.equal(await store().users.updatePassword(user.id, '$argon2id$new', T0 + MIN), true);
-      const expected = { ...user, passwordHash: '$argon2id$new', updatedAt: T0 + MIN };
-      assert.deepEqual(await store().users.findById(user.id), expected);
-      assert.deepEqual(await store().users.findByEmail(user.email), expected);
-      assert.equal(await store().users.updatePassword('usr_missing', '$argon2id$x', T0), false);
-      assert.equal(await store().users.findById('usr_missing'), null);
-    });
-
-    it('setRoles replaces the roles (empty included) and updatedAt; false for an unknown id', async () => {
-      const user = await ctx.createUser({ roles: ['user'] });
-      const roles = ['admin', 'billing', 'user'];
-      assert.equal(await store().users.setRoles(user.id, roles, T0 + MIN), true);
-      roles.push('mutated-input');
-      assert.deepEqual(await store().users.findById(user.id), { ...user, roles: ['admin', 'billing', 'user'], updatedAt: T0 + MIN });
-      assert.equal(await store().users.setRoles(user.id, [], T0 + 2 * MIN), true);
-      assert.deepEqual(await store().users.findById(user.id), { ...user, roles: [], updatedAt: T0 + 2 * MIN });
-      assert.equal(await store().users.setRoles('usr_missing', ['admin'], T0), false);
-    });
-  });
-
-  describe('signing keys', () => {
-    it('lists every key oldest first and round-trips the public JWK', async () => {
-      const k2 = makeKey({ createdAt: T0 + 2 * MIN, activatesAt: T0 + 3 * MIN });
-      const k0 = makeKey({ createdAt: T0 - DAY, retiredAt: T0, expiresAt: T0 + DAY });
-      const k1 = makeKey({ createdAt: T0, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'abc', nested: { list: [1, null, 'ü ✓'], empty: {} } } });
-      assert.deepEqual(await store().keys.list(), []);
-      for (const key of [k2, k0, k1]) await store().keys.insert(key);
-      assert.deepEqual(await store().keys.list(), [k0, k1, k2]);
-    });
-
-    it('never hands out live references', async () => {
-      const key = makeKey();
-      await store().keys.insert(key);
-      const snapshot = structuredClone(key);
-      (key.publicJwk['key_ops'] as string[]).push('mutated-input');
-      const [listed] = await store().keys.list();
-      assert.ok(listed);
-      listed.publicJwk['x'] = 'mutated-output';
-      listed.retiredAt = 1;
-      assert.deepEqual(await store().keys.list(), [snapshot]);
-    });
-
-    it('retire marks a key once: true, then false; false for an unknown kid', async () => {
-      const key = makeKey();
-      const other = makeKey();
-      await store().keys.insert(key);
-      await store().keys.insert(other);
-      assert.equal(await store().keys.retire(key.kid, T0 + DAY, T0 + 2 * DAY), true);
-      assert.equal(await store().keys.retire(key.kid, T0 + 5 * DAY, T0 + 6 * DAY), false);
-      assert.equal(await store().keys.retire('key_missing', T0, T0), false);
-      assert.deepEqual(await store().keys.list(), [{ ...key, retiredAt: T0 + DAY, expiresAt: T0 + 2 * DAY }, other]);
-    });
-
-    it('deleteExpired removes retired keys with expiresAt <= now only', async () => {
-      const now = T0 + 10 * DAY;
-      const current = makeKey({ createdAt: T0 });
-      const pending = makeKey({ createdAt: T0 + 1, activatesAt: now + DAY });
-      const expired = makeKey({ createdAt: T0 + 2, retiredAt: T0 + DAY, expiresAt: now - 1 });
-      const expiresNow = makeKey({ createdAt: T0 + 3, retiredAt: T0 + DAY, expiresAt: now });
-      const notYet = makeKey({ createdAt: T0 + 4, retiredAt: T0 + DAY, expiresAt: now + 1 });
-      for (const key of [current, pending, expired, expiresNow, notYet]) await store().keys.insert(key);
-      assert.equal(await store().keys.deleteExpired(now), 2);
-      assert.deepEqual(await store().keys.list(), [current, pending, notYet]);
-      assert.equal(await store().keys.deleteExpired(now), 0);
-    });
-  });
 
   describe('refresh tokens', () => {
     const NOW = T0 + 10 * MIN;
@@ -362,79 +249,6 @@ export function describeTokenConformance(ctx: TokenConformanceContext): void {
         assert.deepEqual(await store().refreshTokens.getToken(token.id), token);
       }
       assert.equal(await store().refreshTokens.deleteExpired(NOW), 0);
-    });
-  });
-
-  describe('revocations', () => {
-    const rev = (kind: RevocationRecord['kind'], subject: string, revokedAt: number, expiresAt: number): RevocationRecord => ({
-      kind, subject, revokedAt, expiresAt,
-    });
-
-    it('lists revocations with expiresAt > now', async () => {
-      const now = T0 + 10 * MIN;
-      const jti = rev('jti', 'jti_1', T0, now + 1);
-      const sid = rev('sid', 'fam_1', T0, now + MIN);
-      const user = rev('user', 'usr_1', T0 + MIN, now + DAY);
-      const sameSubject = rev('sid', 'jti_1', T0, now + MIN); // kinds keep subjects apart
-      const expired = rev('jti', 'jti_2', T0, now);
-      for (const r of [jti, sid, user, sameSubject, expired]) await store().revocations.add(r);
-      assert.deepEqual((await store().revocations.list(now)).sort(byKindSubject), [jti, sameSubject, sid, user].sort(byKindSubject));
-      assert.deepEqual(await store().revocations.list(now + DAY), []);
-    });
-
-    it('add upserts by (kind, subject), keeping the later revokedAt and the later expiresAt', async () => {
-      await store().revocations.add(rev('user', 'usr_1', T0 + 5, T0 + 100));
-      await store().revocations.add(rev('user', 'usr_1', T0 + 3, T0 + 200));
-      assert.deepEqual(await store().revocations.list(T0), [rev('user', 'usr_1', T0 + 5, T0 + 200)]);
-      await store().revocations.add(rev('user', 'usr_1', T0 + 9, T0 + 50));
-      assert.deepEqual(await store().revocations.list(T0), [rev('user', 'usr_1', T0 + 9, T0 + 200)]);
-    });
-
-    it('never hands out live references', async () => {
-      const input = rev('jti', 'jti_1', T0, T0 + DAY);
-      await store().revocations.add(input);
-      input.expiresAt = 0;
-      const [listed] = await store().revocations.list(T0);
-      assert.ok(listed);
-      listed.revokedAt = 0;
-      assert.deepEqual(await store().revocations.list(T0), [rev('jti', 'jti_1', T0, T0 + DAY)]);
-    });
-
-    it('changes: every live one for a null cursor, then what was added or changed since (repeats allowed), never a miss', async () => {
-      const now = T0 + 10 * MIN;
-      const revocations = () => store().revocations;
-      const has = (changes: { revocations: RevocationRecord[] }, r: RevocationRecord) => changes.revocations.some((x) => isDeepStrictEqual(x, r));
-      const a = rev('jti', 'jti_a', T0, now + MIN);
-      for (const r of [a, rev('jti', 'expired', T0, now)]) await revocations().add(r);
-      const first = await revocations().changes(null, now);
-      assert.deepEqual(first.revocations, [a]);
-      assert.ok(Number.isFinite(first.cursor));
-
-      const b = rev('sid', 'fam_b', T0 + 1, now + MIN);
-      const widened = rev('jti', 'jti_a', T0, now + DAY); // a changed: a later expiry
-      for (const r of [b, widened, rev('user', 'gone', T0, now - 1)]) await revocations().add(r);
-      const second = await revocations().changes(first.cursor, now);
-      assert.ok(has(second, b), 'an added one');
-      assert.ok(has(second, widened), 'a changed one, as it is now');
-      assert.ok(second.revocations.every((r) => r.expiresAt > now), 'live ones only');
-      assert.deepEqual(second.revocations.filter((r) => r.subject === 'jti_a'), [widened], 'never as it was');
-
-      // Adds racing a read land in it or in the next one.
-      const racing = Array.from({ length: 20 }, (_, i) => rev('jti', `race_${i}`, T0, now + DAY));
-      const [during] = await Promise.all([revocations().changes(second.cursor, now), ...racing.map((r) => revocations().add(r))]);
-      const next = await revocations().changes(during.cursor, now);
-      for (const r of racing) assert.ok(has(during, r) || has(next, r), r.subject);
-      assert.deepEqual((await revocations().changes(null, now)).revocations.sort(byKindSubject), (await revocations().list(now)).sort(byKindSubject));
-      assert.deepEqual((await revocations().changes(null, now + 2 * DAY)).revocations, []);
-    });
-
-    it('deleteExpired removes revocations with expiresAt <= now only', async () => {
-      const now = T0 + 10 * MIN;
-      const kept = rev('sid', 'fam_1', T0, now + 1);
-      for (const r of [rev('jti', 'a', T0, now), rev('jti', 'b', T0, now - 1), kept]) await store().revocations.add(r);
-      assert.equal(await store().revocations.deleteExpired(now), 2);
-      assert.deepEqual(await store().revocations.list(T0), [kept]);
-      assert.equal(await store().revocations.deleteExpired(now), 0);
     });
   });
 }

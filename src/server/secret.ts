@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GatehouseConfig } from './core/config.js';
+import type { ServerConfig } from './config.js';
 
 export const SECRET_FILE = 'gatehouse.secret';
 
@@ -19,7 +19,7 @@ function readSecretFile(path: string): string {
   return secret;
 }
 
-export function loadOrCreateSecret(config: Readonly<GatehouseConfig>): string {
+export function loadOrCreateSecret(config: Pick<ServerConfig, 'secret' | 'dataDir'>): string {
   if (config.secret) return config.secret;
   const path = join(config.dataDir, SECRET_FILE);
   try {

@@ -1,17 +1,17 @@
 // Owns choosing the store from the configuration: GATEHOUSE_DATABASE_URL picks SQLite (the default),
 // PostgreSQL or memory; GATEHOUSE_REDIS_URL, when set, moves sessions, refresh families and rate limits to
 // Redis and publishes revocations to every instance.
-import type { GatehouseConfig } from '../core/config.js';
 import type { Store } from '../core/store.js';
-import { createMemoryStore } from './memory.js';
+import { createMemoryStore } from '../stores/memory/index.js';
 import type { Kysely } from 'kysely';
-import { createPostgresStore, openPostgresDatabase } from './postgres/index.js';
-import { createRedisBackend, withRedis } from './redis/index.js';
-import type { Database } from './sql/index.js';
-import { createSqliteStore, openSqliteDatabase } from './sqlite/index.js';
+import { createPostgresStore, openPostgresDatabase } from '../stores/postgres/index.js';
+import { createRedisBackend, withRedis } from '../stores/redis/index.js';
+import type { Database } from '../stores/sql/index.js';
+import { createSqliteStore, openSqliteDatabase } from '../stores/sqlite/index.js';
+import type { ServerConfig } from './config.js';
 
 export type StoreConfig = Pick<
-  GatehouseConfig,
+  ServerConfig,
   'databaseUrl' | 'databasePoolSize' | 'databaseStatementTimeoutMs' | 'redisUrl' | 'redisPrefix' | 'redisCommandTimeoutMs'
 >;
 

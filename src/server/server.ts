@@ -4,25 +4,25 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, stdSerializers, type Logger, type LoggerOptions } from 'pino';
-import type { AuditEvent } from './core/audit.js';
-import type { GatehouseConfig } from './core/config.js';
-import { createGatehouse, type Clock, type Gatehouse } from './core/engine.js';
-import type { RandomBytes } from './core/credentials.js';
-import type { GatehouseError } from './core/errors.js';
-import type { PasswordHasher } from './core/password.js';
-import type { Store } from './core/store.js';
-import { answerClientError } from './http/client-errors.js';
-import { errorBody, errorResponse } from './http/errors.js';
-import { gatehouseFastify, sendHttpResponse } from './http/fastify.js';
-import { securityHeaders } from './http/headers.js';
-import { createMetrics } from './http/metrics.js';
-import { json } from './http/types.js';
+import type { AuditEvent } from '../core/audit.js';
+import { createGatehouse, type Clock, type Gatehouse } from '../core/engine.js';
+import type { RandomBytes } from '../core/credentials.js';
+import type { GatehouseError } from '../core/errors.js';
+import type { PasswordHasher } from '../core/password.js';
+import type { Store } from '../core/store.js';
+import { answerClientError } from '../http/client-errors.js';
+import { errorBody, errorResponse } from '../http/errors.js';
+import { gatehouseFastify, sendHttpResponse } from '../http/fastify.js';
+import { securityHeaders } from '../http/headers.js';
+import { createMetrics } from '../http/metrics.js';
+import { json } from '../http/types.js';
+import type { ServerConfig } from './config.js';
 
 /** Key schedule and expiry sweeps; also how soon a key made by `gatehouse keys rotate` is seen. */
 const MAINTENANCE_INTERVAL_MS = 60_000;
 
 export interface ServerOptions {
-  config: Readonly<GatehouseConfig>;
+  config: Readonly<ServerConfig>;
   store: Store;
   clock?: Clock;
   random?: RandomBytes;

@@ -1,0 +1,54 @@
+// Owns the changes to an account that cut off credentials already handed out: a password change (every other
+// session and family of the user ends) and role grants and removals (tokens already issued still claim a
+// removed role, so they are refused from then on; sessions read roles afresh on each request).
+import { GatehouseError } from './errors.js';
+import type { Gatehouse } from './gatehouse.js';
+import type { EngineParts } from './parts.js';
+
+const ROLE = /^[a-z][a-z0-9_.:-]{0,63}$/;
+
+function requireRole(role: string): void {
+  if (!ROLE.test(role)) throw new GatehouseError('invalid_request', 'A role is lower-case letters, digits and _.:- (up to 64).');
+}
+
+export function createAccountChanges(parts: EngineParts): Pick<Gatehouse, 'changePassword' | 'grantRole' | 'revokeRole'> {
+  const { store, clock, audit, accounts, access } = parts;
+
+  return {
+    async changePassword(principal, current, next, context) {
+      const now = clock();
+      const user = await store.users.findById(principal.userId);
+      if (!user) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');
+      await accounts.changePassword(user, current, next, context, now);
+      const keep = principal.sessionId;
+      const families = await store.refreshTokens.revokeFamiliesByUser(user.id, now, keep);
+      const web = (await store.sessions.listByUser(user.id, now)).map((s) => s.id).filter((id) => id !== keep);
+      await store.sessions.deleteByUser(user.id, keep);
+      await access.sessions([...web, ...families], now);
+      audit({ type: 'password.changed', userId: user.id, sessionId: keep });
+    },
+
+    async grantRole(email, role) {
+      requireRole(role);
+      const user = await store.users.findByEmail(accounts.requireEmail(email));
+      if (!user) return false;
+      if (!user.roles.includes(role)) await store.users.setRoles(user.id, [...user.roles, role], clock());
+      audit({ type: 'role.granted', userId: user.id, role });
+      return true;
+    },
+
+    async revokeRole(email, role) {
+      requireRole(role);
+      const user = await store.users.findByEmail(accounts.requireEmail(email));
+      if (!user) return false;
+      if (user.roles.includes(role)) {
+        const now = clock();
+        await store.users.setRoles(user.id, user.roles.filter((r) => r !== role), now);
+        // Tokens already issued still claim the role: cut them off as logout-all does, but keep the families.
+        await access.user(user.id, now);
+        audit({ type: 'role.revoked', userId: user.id, role });
+      }
+      return true;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// Owns opening a login: registration, the password check that opens a web session or a token family (token or
+// hybrid mode, the hybrid one with its family's CSRF token), the access/refresh pair a family hands out, and
+// the short-lived access token a cookie session exchanges for calling other services.
+import { publicUser } from './accounts.js';
+import type { LoginMode } from './config.js';
+import { GatehouseError } from './errors.js';
+import type { Gatehouse, LoginResult, TokenPair } from './gatehouse.js';
+import type { EngineParts } from './parts.js';
+import type { SessionContext } from './sessions.js';
+import type { RefreshFamilyRecord } from './store.js';
+
+/** The pair a family hands out at `now`: a new access token for the user, and the family's current refresh token. */
+export async function issuePair(
+  parts: Pick<EngineParts, 'tokens'>,
+  user: { id: string; roles: string[] },
+  family: Pick<RefreshFamilyRecord, 'id' | 'expiresAt'>,
+  refreshToken: string,
+  now: number,
+): Promise<TokenPair> {
+  const { token, claims } = await parts.tokens.issue({ userId: user.id, roles: user.roles }, family.id, now);
+  return {
+    accessToken: token,
+    expiresIn: claims.exp - claims.iat,
+    refreshToken,
+    refreshExpiresIn: Math.max(0, Math.floor((family.expiresAt - now) / 1000)),
+    sessionId: family.id,
+  };
+}
+
+export function createLogin(parts: EngineParts): Pick<Gatehouse, 'register' | 'login' | 'exchange'> {
+  const { config, clock, audit, accounts, sessions, refreshTokens, tokens, familyCsrf } = parts;
+
+  function requireMode(mode: LoginMode): void {
+    if (!config.modes.includes(mode)) {
+      throw new GatehouseError('invalid_request', `mode must be one of: ${config.modes.join(', ')}.`);
+    }
+  }
+
+  return {
+    async register(input, context) {
+      return publicUser(await accounts.register(input, context, clock()));
+    },
+
+    login: (async (input: { email: string; password: string }, context: SessionContext, mode: LoginMode = 'session'): Promise<LoginResult> => {
+      requireMode(mode);
+      const now = clock();
+      const user = await accounts.checkPassword(input, context, now);
+      if (mode === 'session') {
+        const session = await sessions.create(user.id, context, now);
+        audit({ type: 'login.succeeded', userId: user.id, sessionId: session.session.id, mode, ip: context.ip });
+        return { mode, user: publicUser(user), session };
+      }
+      const issued = await refreshTokens.start(user.id, mode, context, now);
+      audit({ type: 'login.succeeded', userId: user.id, sessionId: issued.family.id, mode, ip: context.ip });
+      const pair = await issuePair(parts, user, issued.family, issued.token, now);
+      if (mode === 'hybrid') return { mode, user: publicUser(user), tokens: pair, csrfToken: familyCsrf.token(issued.family.id) };
+      return { mode, user: publicUser(user), tokens: pair };
+    }) as Gatehouse['login'],
+
+    async exchange(principal) {
+      if (principal.mode !== 'session') {
+        throw new GatehouseError('invalid_request', 'Only a cookie session can be exchanged for a token.');
+      }
+      const now = clock();
+      const remaining = Math.floor((principal.expiresAt - now) / 1000);
+      const ttl = Math.min(config.exchangeTtlSeconds, remaining);
+      if (ttl < 1) throw new GatehouseError('unauthenticated', 'The session has ended.');
+      const { token, claims } = await tokens.issue({ userId: principal.userId, roles: principal.roles }, principal.sessionId, now, ttl);
+      return { accessToken: token, expiresIn: claims.exp - claims.iat };
+    },
+  };
+}

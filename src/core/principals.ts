@@ -1,0 +1,86 @@
+// Owns who a caller is: a session cookie, a bearer token or a hybrid access cookie turned into a Principal, and
+// the one-credential rule over whatever a request presents. Exactly one credential counts, the first present
+// of the bearer token, the hybrid access cookie, the session cookie; an invalid first one is refused, never a
+// fall-back to the next, so a request never mixes two identities. A cookie credential must also pass the
+// caller's CSRF gate with the token bound to it (the session's secret, or the hybrid family's id).
+import { csrfMatches, csrfTokenFor } from './credentials.js';
+import { GatehouseError } from './errors.js';
+import type { CsrfGate, Gatehouse, PresentedCredentials, Principal } from './gatehouse.js';
+import type { EngineParts } from './parts.js';
+
+export const UNAUTHENTICATED_MESSAGE = 'Not signed in, or the credential is invalid, expired or revoked.';
+
+const unauthenticated = () => new GatehouseError('unauthenticated', UNAUTHENTICATED_MESSAGE);
+
+export interface Principals {
+  session(token: string, now: number): Promise<Principal | null>;
+  token(token: string, mode: 'token' | 'hybrid', now: number): Promise<Principal | null>;
+  /** The one-credential rule (see the module comment); throws `unauthenticated` or the gate's refusal. */
+  authenticate(presented: PresentedCredentials, csrf: CsrfGate, now: number): Promise<Principal>;
+  /** Runs the CSRF gate of a cookie principal with the token bound to its credential. */
+  passCsrf(principal: Principal, csrf: CsrfGate): void;
+}
+
+export type PrincipalMembers = Pick<
+  Gatehouse,
+  'validateSession' | 'authenticateSession' | 'authenticateBearer' | 'authenticateAccessCookie' | 'authenticate' | 'verifyAccessToken' | 'csrfToken' | 'checkCsrf'
+>;
+
+export function createPrincipals(parts: EngineParts): { principals: Principals; members: PrincipalMembers } {
+  const { store, clock, sessions, tokens, familyCsrf } = parts;
+
+  const principals: Principals = {
+    async session(token, now) {
+      const valid = await sessions.validate(token, now);
+      if (!valid) return null;
+      const user = await store.users.findById(valid.session.userId);
+      if (!user) return null;
+      const { session } = valid;
+      return { mode: 'session', userId: user.id, sessionId: session.id, roles: user.roles, expiresAt: session.expiresAt, session: valid };
+    },
+
+    async token(token, mode, now) {
+      const claims = await tokens.authenticate(token, now);
+      if (!claims) return null;
+      return { mode, userId: claims.sub, sessionId: claims.sid, roles: claims.roles, expiresAt: claims.exp * 1000, claims };
+    },
+
+    async authenticate(presented, csrf, now) {
+      const bearer = presented.bearer ?? null;
+      if (bearer !== null) {
+        const principal = await principals.token(bearer, 'token', now);
+        if (!principal) throw unauthenticated();
+        return principal;
+      }
+      const access = presented.accessCookie;
+      const cookie = presented.sessionCookie;
+      const principal = access !== undefined
+        ? await principals.token(access, 'hybrid', now)
+        : cookie ? await principals.session(cookie, now) : null;
+      if (!principal) throw unauthenticated();
+      principals.passCsrf(principal, csrf);
+      return principal;
+    },
+
+    passCsrf(principal, csrf) {
+      if (principal.mode === 'session') {
+        const { secret } = principal.session;
+        csrf((presented) => csrfMatches(secret, presented));
+      } else {
+        csrf((presented) => familyCsrf.matches(principal.sessionId, presented));
+      }
+    },
+  };
+
+  const members: PrincipalMembers = {
+    validateSession: (token) => sessions.validate(token, clock()),
+    authenticateSession: (token) => principals.session(token, clock()),
+    authenticateBearer: (token) => principals.token(token, 'token', clock()),
+    authenticateAccessCookie: (token) => principals.token(token, 'hybrid', clock()),
+    authenticate: (presented, csrf) => principals.authenticate(presented, csrf, clock()),
+    verifyAccessToken: (token) => tokens.authenticate(token, clock()),
+    csrfToken: (session) => csrfTokenFor(session.secret),
+    checkCsrf: (session, presented) => csrfMatches(session.secret, presented),
+  };
+  return { principals, members };
+}

@@ -1,0 +1,25 @@
+// Owns the in-memory store (`gatehouse/stores/memory`): one Map-backed store per contract (a file each
+// beside this one), assembled into a Store for tests and single-process development. Nothing is persisted.
+
+import type { Store } from '../../core/store.js';
+import { createKeyStore } from './keys.js';
+import { createRateLimitStore } from './rate-limits.js';
+import { createRefreshTokenStore } from './refresh-tokens.js';
+import { createRevocationStore } from './revocations.js';
+import { createSessionStore } from './sessions.js';
+import { createUserStore } from './users.js';
+
+export function createMemoryStore(): Store {
+  return {
+    kind: 'memory',
+    ephemeral: true,
+    users: createUserStore(),
+    sessions: createSessionStore(),
+    rateLimits: createRateLimitStore(),
+    keys: createKeyStore(),
+    refreshTokens: createRefreshTokenStore(),
+    revocations: createRevocationStore(),
+    async ping() {},
+    async close() {},
+  };
+}

@@ -1,0 +1,43 @@
+// Owns the in-memory user store: users by id, and ids by canonical email (which makes create atomic).
+// Records are copied on the way in and out, so callers never hold live references to stored state.
+
+import type { UserRecord, UserStore } from '../../core/store.js';
+
+export function createUserStore(): UserStore {
+  const byId = new Map<string, UserRecord>();
+  const idByEmail = new Map<string, string>();
+
+  return {
+    async create(user) {
+      if (idByEmail.has(user.email)) return null;
+      if (byId.has(user.id)) throw new Error(`memory store: duplicate user id ${user.id}`);
+      const stored = structuredClone(user);
+      byId.set(stored.id, stored);
+      idByEmail.set(stored.email, stored.id);
+      return structuredClone(stored);
+    },
+    async findById(id) {
+      const user = byId.get(id);
+      return user ? structuredClone(user) : null;
+    },
+    async findByEmail(email) {
+      const id = idByEmail.get(email);
+      const user = id === undefined ? undefined : byId.get(id);
+      return user ? structuredClone(user) : null;
+    },
+    async updatePassword(id, passwordHash, now) {
+      const user = byId.get(id);
+      if (!user) return false;
+      user.passwordHash = passwordHash;
+      user.updatedAt = now;
+      return true;
+    },
+    async setRoles(id, roles, now) {
+      const user = byId.get(id);
+      if (!user) return false;
+      user.roles = structuredClone(roles);
+      user.updatedAt = now;
+      return true;
+    },
+  };
+}
