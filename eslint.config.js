@@ -9,7 +9,7 @@
 //   stores/sqlite/   core/, stores/sql/, stores/sqlite/                 kysely, better-sqlite3
 //   stores/postgres/ core/, stores/sql/, stores/postgres/               kysely, pg
 //   stores/redis/    core/, stores/redis/                               ioredis
-//   http/            core/, http/                                       fastify, express, cookie, prom-client
+//   http/            core/, http/                                       fastify, express, hono, cookie, prom-client
 //   verify/          core/, verify/                                     jose
 //   server/          core/, http/, stores/, server/                     fastify, pino, kysely
 //   cli/             core/, stores/, server/, cli/                      —
@@ -48,7 +48,7 @@ const LAYERS = {
   'stores/redis': { folders: ['core', 'stores/redis'], packages: ['ioredis'], why: 'a store depends on core/ and loads its own driver only' },
   http: {
     folders: ['core', 'http'],
-    packages: ['fastify', 'express', 'cookie', 'prom-client'],
+    packages: ['fastify', 'express', 'hono', 'cookie', 'prom-client'],
     why: 'the HTTP API depends on core/ only; the server, not http/, picks the store',
   },
   verify: { folders: ['core', 'verify'], packages: ['jose'], why: 'gatehouse/verify checks tokens with jose alone: no server code' },

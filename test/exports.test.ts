@@ -26,11 +26,13 @@ const ALLOWED: Record<string, { packages: string[]; folders: string[] }> = {
   'gatehouse/verify': { packages: ['jose'], folders: ['verify', 'core'] },
   'gatehouse/fastify': { packages: [...CORE, 'fastify', 'cookie'], folders: ['http', 'core'] },
   'gatehouse/express': { packages: [...CORE, 'express', 'cookie'], folders: ['http', 'core'] },
+  'gatehouse/hono': { packages: [...CORE, 'hono', 'cookie'], folders: ['http', 'core'] },
   'gatehouse/stores/memory': { packages: CORE, folders: ['stores/memory', 'core'] },
   'gatehouse/stores/sqlite': { packages: ['kysely'], folders: ['stores/sqlite', 'stores/sql', 'core'] },
   'gatehouse/stores/postgres': { packages: ['kysely'], folders: ['stores/postgres', 'stores/sql', 'core'] },
   'gatehouse/stores/redis': { packages: [], folders: ['stores/redis', 'core'] },
   'gatehouse/testing': { packages: CORE, folders: ['testing', 'core'] },
+  'gatehouse/client': { packages: [], folders: ['client'] },
 };
 
 /** Loaded on first use only, by every entry. */

@@ -24,6 +24,7 @@ describe('Express adapter', () => {
     app.get('/admin', requireAuth(gatehouse, { roles: ['admin'] }), (_req, res) => res.json({ ok: true }));
     // res.locals.principal is typed (a Principal), not any: this line would not type-check otherwise.
     app.post('/profile', requireAuth(gatehouse), (_req, res) => res.json({ user: res.locals.principal?.userId }));
+    app.get('/api/orders', requireAuth(gatehouse, { modes: ['token'] }), (_req, res) => res.json({ mode: res.locals.principal?.mode }));
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const { port } = server.address() as AddressInfo;
@@ -73,6 +74,16 @@ describe('Express adapter', () => {
     const none = await bearer.get('/admin');
     assert.equal(none.status, 401);
     assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/);
+  });
+
+  it('takes only the credential kinds a route names (modes): a cookie session on a token-only route is a 401', async () => {
+    const client = createClient(target, { browser: true });
+    await client.post('/auth/register', { email: 'modes@example.com', password: PASSWORD });
+    await client.post('/auth/login', { email: 'modes@example.com', password: PASSWORD });
+    assert.equal(errorCode(await client.get('/api/orders')), 'unauthenticated');
+    const tokens = (await client.post('/auth/login', { email: 'modes@example.com', password: PASSWORD, mode: 'token' })).body as { access_token: string };
+    const api = await createClient(target).get('/api/orders', { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.deepEqual([api.status, api.body], [200, { mode: 'token' }]);
   });
 });
 

@@ -35,6 +35,8 @@ describe('an embedding app with requireAuth and roles', () => {
       userId: request.principal?.userId,
       mode: request.principal?.mode,
     }));
+    app.get('/api/orders', { preHandler: requireAuth(gatehouse, { modes: ['token'] }) }, async (request) => ({ mode: request.principal?.mode }));
+    app.get('/web', { preHandler: requireAuth(gatehouse, { modes: ['session', 'hybrid'] }) }, async (request) => ({ mode: request.principal?.mode }));
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     // Cookies are Secure (no insecure mode): the page a browser would send them from is https on this host.
     server = { url: address, origin: address.replace(/^http:/, 'https:') };
@@ -170,6 +172,18 @@ describe('an embedding app with requireAuth and roles', () => {
     // Even from a foreign page: a bearer token is not ambient, so there is nothing to forge.
     const foreign = await api.post('/profile', { name: 'y' }, { headers: { ...bearer(token), origin: 'https://evil.example' } });
     assert.equal(foreign.status, 200, foreign.text);
+  });
+
+  it('modes: a route takes only the credential kinds it names, and never falls back from the one that counts', async () => {
+    const { client, email } = await cookieUser();
+    const token = await tokenLogin(email);
+    assertError(await client.get('/api/orders'), 401, 'unauthenticated');
+    assert.deepEqual((await createClient(server).get('/api/orders', { headers: bearer(token) })).body, { mode: 'token' });
+    assert.deepEqual((await client.get('/web')).body, { mode: 'session' });
+    assertError(await createClient(server).get('/web', { headers: bearer(token) }), 401, 'unauthenticated');
+    // Bearer beside a valid cookie: the bearer counts, so the cookie-only route refuses rather than use the cookie.
+    assertError(await client.get('/web', { headers: bearer(token) }), 401, 'unauthenticated');
+    assert.throws(() => requireAuth(gatehouse, { modes: [] }), /modes must name one or more of session, token, hybrid/);
   });
 
   it('a bearer header alone decides: valid bearer for A + cookie for B is A; an invalid bearer never falls back to the cookie', async () => {

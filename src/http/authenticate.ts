@@ -1,10 +1,13 @@
 // Owns reading who a request is: the credentials it carries (the Authorization header, parsed here, and the
 // auth cookies) and the CSRF gate for a cookie credential (Origin and X-CSRF-Token, which are HTTP). Which
 // credential counts is the engine's rule (core/principals.ts: the first present of bearer, access cookie,
-// session cookie; never a fall-back). Roles are checked here too.
+// session cookie; never a fall-back). The guard of the app's own routes (`requireAuth` of every adapter:
+// modes, roles) is here too.
+import { IMPLEMENTED_MODES, type LoginMode } from '../core/config.js';
 import type { Gatehouse, PresentedCredentials, Principal } from '../core/engine.js';
 import type { CsrfGate } from '../core/gatehouse.js';
 import { GatehouseError } from '../core/errors.js';
+import { ConfigError } from '../core/option-table.js';
 import { cookieNames, readCookies } from './cookies.js';
 import { requireCsrf } from './guards.js';
 import { header, type HttpRequest } from './types.js';
@@ -45,6 +48,36 @@ export function requireRoles(principal: Principal, roles: readonly string[] = []
   if (roles.length > 0 && !roles.some((role) => principal.roles.includes(role))) {
     throw new GatehouseError('forbidden', 'You do not have the role this needs.');
   }
+}
+
+/** What `requireAuth` (each adapter's) asks of a request to the app's own route. */
+export interface RequireAuthOptions {
+  /** At least one of these roles (none: anyone signed in). */
+  roles?: readonly string[];
+  /**
+   * The kinds of credential the route takes (none: all), e.g. `['token']` for an API called with bearer tokens
+   * only. The one-credential rule still picks the credential; one of another mode is a 401, never a fall-back.
+   */
+  modes?: readonly LoginMode[];
+}
+
+/**
+ * The guard behind `requireAuth`, its options checked now (an empty or unknown `modes` is a ConfigError): who
+ * made the request, or a refusal (401; 403 for CSRF or a missing role).
+ */
+export function routeGuard(gatehouse: Gatehouse, options: RequireAuthOptions = {}): (request: HttpRequest) => Promise<Principal> {
+  const { roles, modes } = options;
+  if (modes !== undefined && (modes.length === 0 || modes.some((mode) => !IMPLEMENTED_MODES.includes(mode)))) {
+    throw new ConfigError([`requireAuth: modes must name one or more of ${IMPLEMENTED_MODES.join(', ')}`]);
+  }
+  return async (request) => {
+    const principal = await authenticate(gatehouse, request);
+    if (modes !== undefined && !modes.includes(principal.mode)) {
+      throw new GatehouseError('unauthenticated', `This route takes ${modes.join(' or ')} credentials only.`);
+    }
+    requireRoles(principal, roles);
+    return principal;
+  };
 }
 
 /** RFC 6750 challenge for a 401: on requests that tried a bearer token, or carried no credential at all. */

@@ -5,7 +5,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Gatehouse, Principal } from '../core/engine.js';
 import type { GatehouseError } from '../core/errors.js';
-import { authenticate, challenge, requireRoles } from './authenticate.js';
+import { challenge, routeGuard, type RequireAuthOptions } from './authenticate.js';
 import { errorResponse } from './errors.js';
 import { decodeBody } from './guards.js';
 import { corsHeaders, headerPolicy, preflight, securityHeaders } from './headers.js';
@@ -121,14 +121,15 @@ export function gatehouseExpress(gatehouse: Gatehouse, options: GatehouseExpress
 
 /**
  * Middleware for the app's own routes: a session cookie (with CSRF for unsafe methods), hybrid cookie or
- * bearer token, and one of `roles` if given. The principal is then `res.locals.principal`.
+ * bearer token — of one of `modes` if given — and one of `roles` if given. The principal is then
+ * `res.locals.principal`.
  */
-export function requireAuth(gatehouse: Gatehouse, options: { roles?: readonly string[] } = {}): RequestHandler {
+export function requireAuth(gatehouse: Gatehouse, options: RequireAuthOptions = {}): RequestHandler {
+  const guard = routeGuard(gatehouse, options);
   return (req, res, next) => {
     const request = toHttpRequest(req);
-    authenticate(gatehouse, request)
+    guard(request)
       .then((principal: Principal) => {
-        requireRoles(principal, options.roles);
         res.locals.principal = principal;
         next();
       })

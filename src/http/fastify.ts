@@ -6,7 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncH
 import type { ServerResponse } from 'node:http';
 import type { Gatehouse, Principal } from '../core/engine.js';
 import type { GatehouseError } from '../core/errors.js';
-import { authenticate, challenge, requireRoles } from './authenticate.js';
+import { challenge, routeGuard, type RequireAuthOptions } from './authenticate.js';
 import { errorResponse } from './errors.js';
 import { corsHeaders, headerPolicy, preflight, securityHeaders } from './headers.js';
 import { decodeBody } from './guards.js';
@@ -120,15 +120,15 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
 };
 
 /**
- * A preHandler for the app's own routes: a session cookie (with CSRF for unsafe methods) or a bearer token,
- * and one of `roles` if given. Sets `request.principal`; answers 401/403 in the SPEC's format otherwise.
+ * A preHandler for the app's own routes: a session cookie (with CSRF for unsafe methods), hybrid cookie or
+ * bearer token — of one of `modes` if given — and one of `roles` if given. Sets `request.principal`; answers
+ * 401/403 in the SPEC's format otherwise.
  */
-export function requireAuth(gatehouse: Gatehouse, options: { roles?: readonly string[] } = {}): preHandlerAsyncHookHandler {
+export function requireAuth(gatehouse: Gatehouse, options: RequireAuthOptions = {}): preHandlerAsyncHookHandler {
+  const guard = routeGuard(gatehouse, options);
   return async (request, reply) => {
     try {
-      const principal = await authenticate(gatehouse, toHttpRequest(request));
-      requireRoles(principal, options.roles);
-      request.principal = principal;
+      request.principal = await guard(toHttpRequest(request));
     } catch (error) {
       const { response, fault } = errorResponse(error);
       if (fault) request.log.error({ err: error }, 'request failed');
