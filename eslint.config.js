@@ -162,6 +162,16 @@ export default tseslint.config(
     rules: { 'gatehouse/layers': 'error' },
   },
   {
+    // The example apps are plain JavaScript, run as they are (no tsconfig project): linted without types.
+    files: ['examples/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['console', 'process', 'URL', 'document', 'location', 'FormData'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts', 'src/testing/**/*.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': 'off', // node:test's describe/it return promises by design
