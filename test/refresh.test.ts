@@ -252,6 +252,10 @@ describe('refresh tokens', () => {
         assert.equal(errorCode(response), 'invalid_request');
       }
       assert.equal((await client.request('POST', '/auth/refresh', { raw: '{"refresh_token":', headers: { 'content-type': 'application/json' } })).status, 400);
+      // No body and no refresh cookie: a signed-out browser's refresh is a 401, not a complaint about media types.
+      const nothing = await client.request('POST', '/auth/refresh');
+      assert.equal(nothing.status, 401);
+      assert.equal(errorCode(nothing), 'unauthenticated');
       assert.equal((await refresh(server, login.refresh_token)).status, 200, 'the token was never spent by the refusals');
     } finally {
       await server.close();

@@ -145,11 +145,13 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
     }),
 
     route('POST', '/auth/refresh', async (request) => {
-      const cookie = readCookie(request, names.refresh);
-      if (request.body || cookie === undefined) {
+      if (request.body) {
         const body = readJsonObject(request);
         return json(200, tokenBody(await gatehouse.refresh(stringField(body, 'refresh_token'))));
       }
+      const cookie = readCookie(request, names.refresh);
+      // Neither a token-mode body nor a hybrid cookie: a signed-out browser asking, not a malformed request.
+      if (cookie === undefined) throw new GatehouseError('unauthenticated', 'No refresh token: send {"refresh_token"} or the refresh cookie.');
       // Hybrid: the refresh cookie, with the family's CSRF token and an allowed origin.
       const { tokens, csrfToken } = await gatehouse.refreshFromCookie(cookie, csrfGate(gatehouse, request));
       return json(200, { csrfToken, expires_in: tokens.expiresIn }, { 'set-cookie': hybridCookies(config, tokens, csrfToken) });
