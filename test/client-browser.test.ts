@@ -161,7 +161,9 @@ describe('gatehouse/client in Chromium', { skip: chromium.skip }, () => {
           const email = freshEmail();
           await signUpAndIn(a, email);
           const b = await openTab(context, `${origin}/`, { mode });
-          // The new tab asked tab A (token mode: for the tokens themselves; the cookie modes share the cookies).
+          // The new tab asked tab A (token mode: for the tokens themselves; the cookie modes share the cookies). `ready`
+          // waits only briefly for the answer; on a loaded machine it may come later, and is taken up then.
+          await b.waitForFunction((expected) => window.client.user?.email === expected, email, { timeout: 5000 });
           assert.equal(await b.evaluate(() => window.client.user?.email), email, 'tab B is signed in without a login of its own');
           assert.equal(await b.evaluate(() => window.client.me().then((u) => u?.email)), email);
           for (let round = 1; round <= 3; round++) {
