@@ -3,7 +3,7 @@
 // point inward, and each store loads only its own driver:
 //
 //   layer            may import from src/                               packages (node: built-ins too, but client/)
-//   core/            core/                                              jose, @zxcvbn-ts/language-common, argon2
+//   core/            core/                                              jose, @zxcvbn-ts/core and language-common, argon2
 //   stores/memory/   core/, stores/memory/                              —
 //   stores/sql/      core/, stores/sql/                                 kysely
 //   stores/sqlite/   core/, stores/sql/, stores/sqlite/                 kysely, better-sqlite3
@@ -11,7 +11,7 @@
 //   stores/redis/    core/, stores/redis/                               ioredis
 //   http/            core/, http/                                       fastify, express, hono, cookie, prom-client
 //   verify/          core/, verify/                                     jose
-//   server/          core/, http/, stores/, server/                     fastify, pino, kysely
+//   server/          core/, http/, stores/, server/                     fastify, pino, kysely, nodemailer
 //   cli/             core/, stores/, server/, cli/                      —
 //   testing/         core/, testing/                                    —
 //   index.ts         core/                                              —
@@ -30,7 +30,7 @@ const SRC = join(import.meta.dirname, 'src');
 const LAYERS = {
   core: {
     folders: ['core'],
-    packages: ['jose', '@zxcvbn-ts/language-common', 'argon2'],
+    packages: ['jose', '@zxcvbn-ts/core', '@zxcvbn-ts/language-common', 'argon2'],
     why: 'core/ is the inner ring: it does I/O only through the interfaces it is handed',
   },
   'stores/memory': { folders: ['core', 'stores/memory'], packages: [], why: 'a store depends on core/ only' },
@@ -54,7 +54,7 @@ const LAYERS = {
   verify: { folders: ['core', 'verify'], packages: ['jose'], why: 'gatehouse/verify checks tokens with jose alone: no server code' },
   server: {
     folders: ['core', 'http', 'stores', 'server'],
-    packages: ['fastify', 'pino', 'kysely'],
+    packages: ['fastify', 'pino', 'kysely', 'nodemailer'],
     why: 'the standalone server assembles the inner layers; nothing imports it but cli/',
   },
   cli: { folders: ['core', 'stores', 'server', 'cli'], packages: [], why: 'the command line is the outermost ring' },

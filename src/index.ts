@@ -28,13 +28,17 @@ export { ConfigError, DEFAULTS, resolveConfig } from './core/config.js';
 export type { ConfigSources, GatehouseConfig, GatehouseOptions, LoginMode } from './core/config.js';
 export { ERROR_CODES, ERROR_STATUS, GatehouseError, isGatehouseError } from './core/errors.js';
 export type { ErrorCode } from './core/errors.js';
-export type { AuditEvent, AuditSink } from './core/audit.js';
+export type { AuditEntry, AuditEvent, AuditOutcome, AuditPage, AuditSink } from './core/audit.js';
 export type { RandomBytes } from './core/credentials.js';
 export { canonicalEmail } from './core/email.js';
 export { createArgon2Hasher } from './core/password.js';
 export type { PasswordHasher } from './core/password.js';
 export type { NewSession, SessionContext, ValidSession } from './core/sessions.js';
 export type {
+  AuditPosition,
+  AuditQuery,
+  AuditRecord,
+  AuditStore,
   JsonObject,
   JsonValue,
   KeyStore,

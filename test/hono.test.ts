@@ -105,6 +105,22 @@ describe('Hono adapter', () => {
     assertError(await client.get('/auth/me'), 401, 'unauthenticated');
   });
 
+  it('reads the paging query of GET /auth/audit (?limit=, ?cursor=) and refuses a bad one', async () => {
+    const client = createClient(running, { browser: true });
+    assert.equal((await client.post('/auth/register', { email: 'audit-hono@example.com', password: PASSWORD })).status, 201);
+    assert.equal((await client.post('/auth/login', { email: 'audit-hono@example.com', password: PASSWORD })).status, 200);
+    type Page = { events: { type: string }[]; next: string | null };
+    const first = await client.get('/auth/audit?limit=1');
+    assert.equal(first.status, 200, first.text);
+    const { events, next } = first.body as Page;
+    assert.deepEqual(events.map((e) => e.type), ['login.succeeded']);
+    assert.ok(next);
+    const second = (await client.get(`/auth/audit?limit=1&cursor=${encodeURIComponent(next)}`)).body as Page;
+    assert.deepEqual(second.events.map((e) => e.type), ['user.registered']);
+    assert.equal(second.next, null);
+    assert.equal(errorCode(await client.get('/auth/audit?limit=0')), 'invalid_request');
+  });
+
   it('refuses forms (415), oversized bodies (413, declared or streamed) and malformed JSON or UTF-8 (400) in the SPEC format', async () => {
     const client = createClient(running, { browser: true });
     const form = await client.request('POST', '/auth/login', { raw: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });

@@ -85,6 +85,17 @@ describe('HTTP hygiene', () => {
     }
   });
 
+  it("refuses a guessable password at registration with zxcvbn's feedback in the 400 message", async () => {
+    const client = createClient(server, { browser: true });
+    const walk = await client.post('/auth/register', { email: 'walk@example.com', password: 'qwertyuiopasdfgh' });
+    assert.equal(walk.status, 400);
+    assert.equal(errorCode(walk), 'invalid_request');
+    const { message } = (walk.body as { error: { message: string } }).error;
+    assert.match(message, /^password is too easy to guess\. This is close to a commonly used password\. Add more words/);
+    const own = await client.post('/auth/register', { email: 'ada.lovelace@example.com', password: 'adalovelace2024' });
+    assert.match((own.body as { error: { message: string } }).error.message, /contains your email address or part of it/);
+  });
+
   it('refuses a login mode that is not enabled', async () => {
     const client = createClient(server, { browser: true });
     const response = await client.post('/auth/login', { email: 'a@example.com', password: PASSWORD, mode: 'bogus' });

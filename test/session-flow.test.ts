@@ -14,7 +14,7 @@ describe('session mode, end to end', () => {
       const registered = await client.post('/auth/register', { email: '  Alice@Example.COM ', password: PASSWORD });
       assert.equal(registered.status, 201);
       const { user } = registered.body as { user: Record<string, unknown> };
-      assert.deepEqual(Object.keys(user).sort(), ['createdAt', 'email', 'id', 'roles']);
+      assert.deepEqual(Object.keys(user).sort(), ['createdAt', 'email', 'emailVerified', 'id', 'roles']);
       assert.equal(user['email'], 'alice@example.com');
       assert.ok(!registered.text.includes(PASSWORD));
 

@@ -1,6 +1,7 @@
 // Owns the changes to an account that cut off credentials already handed out: a password change (every other
 // session and family of the user ends) and role grants and removals (tokens already issued still claim a
 // removed role, so they are refused from then on; sessions read roles afresh on each request).
+import { auditClient } from './audit-trail.js';
 import { GatehouseError } from './errors.js';
 import type { Gatehouse } from './gatehouse.js';
 import type { EngineParts } from './parts.js';
@@ -24,16 +25,18 @@ export function createAccountChanges(parts: EngineParts): Pick<Gatehouse, 'chang
       const families = await store.refreshTokens.revokeFamiliesByUser(user.id, now, keep);
       const web = (await store.sessions.listByUser(user.id, now)).map((s) => s.id).filter((id) => id !== keep);
       await store.sessions.deleteByUser(user.id, keep);
+      await store.oneTimeTokens.deleteByUser(user.id); // a new password voids every mailed link
       await access.sessions([...web, ...families], now);
-      audit({ type: 'password.changed', userId: user.id, sessionId: keep });
+      await audit.recordAfter({ type: 'password.changed', userId: user.id, sessionId: keep, ...auditClient(context) }, now);
     },
 
     async grantRole(email, role) {
       requireRole(role);
       const user = await store.users.findByEmail(accounts.requireEmail(email));
       if (!user) return false;
-      if (!user.roles.includes(role)) await store.users.setRoles(user.id, [...user.roles, role], clock());
-      audit({ type: 'role.granted', userId: user.id, role });
+      const now = clock();
+      if (!user.roles.includes(role)) await store.users.setRoles(user.id, [...user.roles, role], now);
+      await audit.recordAfter({ type: 'role.granted', userId: user.id, role }, now);
       return true;
     },
 
@@ -46,7 +49,7 @@ export function createAccountChanges(parts: EngineParts): Pick<Gatehouse, 'chang
         await store.users.setRoles(user.id, user.roles.filter((r) => r !== role), now);
         // Tokens already issued still claim the role: cut them off as logout-all does, but keep the families.
         await access.user(user.id, now);
-        audit({ type: 'role.revoked', userId: user.id, role });
+        await audit.recordAfter({ type: 'role.revoked', userId: user.id, role }, now);
       }
       return true;
     },

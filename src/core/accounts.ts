@@ -1,8 +1,8 @@
 // Owns accounts: registration (email and password rules, hashing), the password check behind login and
 // password change (rate-limited per address — per network for IPv6 — and per account, same work for unknown
-// emails), and the public view of a user.
+// emails), re-hashing at login a hash made with older parameters, and the public view of a user.
 import { randomUUID } from 'node:crypto';
-import type { AuditSink } from './audit.js';
+import { auditClient as client, type AuditTrail } from './audit-trail.js';
 import { addressSubject } from './client-address.js';
 import type { GatehouseConfig } from './config.js';
 import type { RandomBytes } from './credentials.js';
@@ -18,11 +18,12 @@ export interface PublicUser {
   id: string;
   email: string;
   roles: string[];
+  emailVerified: boolean;
   createdAt: string;
 }
 
 export function publicUser(user: UserRecord): PublicUser {
-  return { id: user.id, email: user.email, roles: [...user.roles], createdAt: new Date(user.createdAt).toISOString() };
+  return { id: user.id, email: user.email, roles: [...user.roles], emailVerified: user.emailVerified, createdAt: new Date(user.createdAt).toISOString() };
 }
 
 export interface Accounts {
@@ -32,6 +33,10 @@ export interface Accounts {
   /** Verifies the current password, then stores the new one. */
   changePassword(user: UserRecord, current: string, next: string, context: SessionContext, now: number): Promise<void>;
   requireEmail(email: string): string;
+  /** The password, normalized, if the policy accepts it for this user; throws `invalid_request` otherwise. */
+  acceptablePassword(user: UserRecord, password: string): Promise<string>;
+  /** Stores a password `acceptablePassword` returned (a reset: no current password to check). */
+  setPassword(user: UserRecord, password: string, now: number): Promise<void>;
 }
 
 export async function createAccounts(deps: {
@@ -39,7 +44,7 @@ export async function createAccounts(deps: {
   config: Readonly<GatehouseConfig>;
   hasher: PasswordHasher;
   random: RandomBytes;
-  audit: AuditSink;
+  audit: AuditTrail;
 }): Promise<Accounts> {
   const { store, config, hasher, audit } = deps;
   const windowMs = config.rateLimitWindowSeconds * 1000;
@@ -55,11 +60,28 @@ export async function createAccounts(deps: {
     return canonical;
   }
 
-  function requireAcceptable(password: string): string {
+  /** The one password policy (password.ts), for the account with this (canonical) email. */
+  async function requireAcceptable(password: string, email: string): Promise<string> {
     const normalized = normalizePassword(password);
-    const problem = passwordProblem(normalized, config.passwordMinLength);
-    if (problem) throw new GatehouseError('invalid_request', `${problem}.`);
+    const problem = await passwordProblem(normalized, { minLength: config.passwordMinLength, email });
+    if (problem) throw new GatehouseError('invalid_request', problem);
     return normalized;
+  }
+
+  /**
+   * After a login verified `password` against a hash made with older parameters: stores a hash with the current
+   * ones, only if the stored hash is still the one verified (a password changed meanwhile stays). A failure is
+   * audited and never fails the login.
+   */
+  async function upgradeHash(user: UserRecord, password: string, context: SessionContext, now: number): Promise<UserRecord> {
+    try {
+      if (!(await hasher.needsRehash?.(user.passwordHash))) return user;
+      const passwordHash = await hasher.hash(password);
+      if (await store.users.replacePasswordHash(user.id, user.passwordHash, passwordHash, now)) return { ...user, passwordHash, updatedAt: now };
+    } catch {
+      await audit.recordAfter({ type: 'password.rehash_failed', userId: user.id, ...client(context) }, now);
+    }
+    return user;
   }
 
   async function limited(context: SessionContext, email: string, now: number): Promise<void> {
@@ -67,7 +89,10 @@ export async function createAccounts(deps: {
       await consumeAttempt(store.rateLimits, ipRule, addressOf(context), now);
       await consumeAttempt(store.rateLimits, accountRule, email, now);
     } catch (error) {
-      audit({ type: 'login.failed', reason: 'rate_limited', userId: null, ip: context.ip });
+      // A refusal is audited; a store that is down is not a rate limit (it answers 503 as it is).
+      if (error instanceof GatehouseError && error.code === 'rate_limited') {
+        await audit.recordOrFail({ type: 'login.failed', reason: 'rate_limited', userId: null, ...client(context) }, now);
+      }
       throw error;
     }
   }
@@ -75,21 +100,30 @@ export async function createAccounts(deps: {
   return {
     requireEmail,
 
+    acceptablePassword: (user, password) => requireAcceptable(password, user.email),
+
+    async setPassword(user, password, now) {
+      await store.users.updatePassword(user.id, await hasher.hash(password), now);
+      await clearAttempts(store.rateLimits, accountRule, user.email);
+    },
+
     async register(input, context, now) {
       const email = requireEmail(input.email);
-      const password = requireAcceptable(input.password);
+      // Rate-limited before the strength estimate: it is synchronous CPU work, like the hash after it.
       await consumeAttempt(store.rateLimits, ipRule, addressOf(context), now);
+      const password = await requireAcceptable(input.password, email);
       const user: UserRecord = {
         id: randomUUID(),
         email,
         passwordHash: await hasher.hash(password),
         roles: [],
+        emailVerified: false,
         createdAt: now,
         updatedAt: now,
       };
       const created = await store.users.create(user);
       if (!created) throw new GatehouseError('email_taken', 'An account with this email already exists.');
-      audit({ type: 'user.registered', userId: created.id, ip: context.ip });
+      await audit.recordAfter({ type: 'user.registered', userId: created.id, ...client(context) }, now);
       return created;
     },
 
@@ -97,23 +131,25 @@ export async function createAccounts(deps: {
       const email = requireEmail(input.email);
       await limited(context, email, now);
       const user = await store.users.findByEmail(email);
-      const valid = await hasher.verify(user?.passwordHash ?? dummyHash, normalizePassword(input.password));
+      const password = normalizePassword(input.password);
+      const valid = await hasher.verify(user?.passwordHash ?? dummyHash, password);
       if (!user || !valid) {
-        audit({ type: 'login.failed', reason: 'invalid_credentials', userId: user?.id ?? null, ip: context.ip });
+        await audit.recordOrFail({ type: 'login.failed', reason: 'invalid_credentials', userId: user?.id ?? null, ...client(context) }, now);
         throw new GatehouseError('invalid_credentials', 'Email or password is incorrect.');
       }
       await clearAttempts(store.rateLimits, accountRule, email);
-      return user;
+      return upgradeHash(user, password, context, now);
     },
 
     async changePassword(user, current, next, context, now) {
-      const password = requireAcceptable(next);
       await limited(context, user.email, now);
       if (!(await hasher.verify(user.passwordHash, normalizePassword(current)))) {
-        audit({ type: 'login.failed', reason: 'invalid_credentials', userId: user.id, ip: context.ip });
+        await audit.recordOrFail({ type: 'login.failed', reason: 'invalid_credentials', userId: user.id, ...client(context) }, now);
         throw new GatehouseError('invalid_credentials', 'The current password is incorrect.');
       }
       await clearAttempts(store.rateLimits, accountRule, user.email);
+      // Checked once the current password is: retrying weak ones never locks the account's logins.
+      const password = await requireAcceptable(next, user.email);
       await store.users.updatePassword(user.id, await hasher.hash(password), now);
     },
   };

@@ -73,6 +73,20 @@ export interface GatehouseConfig {
   /** Password hashes computed at once; more wait in a bounded queue. */
   hashConcurrency: number;
   hashQueueLimit: number;
+  /** Audit rows older than this are deleted by `maintain()`. */
+  auditRetentionSeconds: number;
+  /** Where mailed links point (`…/verify-email#token=…`); null: the server's own origin. */
+  publicUrl: string | null;
+  /** Lifetime of a password-reset link. */
+  resetTtlSeconds: number;
+  /** Lifetime of an email-verification or email-change link. */
+  verifyTtlSeconds: number;
+  /** A correct password on an unverified account is refused (`403 email_not_verified`). */
+  requireVerifiedEmail: boolean;
+  /** Mails sent to one address per rate-limit window (verification, reset, email change). */
+  mailAddressLimit: number;
+  /** Mail-sending requests per client address per window. */
+  mailIpLimit: number;
 }
 
 export type GatehouseOptions = Partial<GatehouseConfig>;
@@ -108,6 +122,13 @@ export const DEFAULTS: Readonly<GatehouseConfig> = Object.freeze<GatehouseConfig
   rateLimitWindowSeconds: 15 * MINUTE,
   hashConcurrency: Math.max(1, availableParallelism()),
   hashQueueLimit: 256,
+  auditRetentionSeconds: 90 * DAY,
+  publicUrl: null,
+  resetTtlSeconds: 30 * MINUTE,
+  verifyTtlSeconds: DAY,
+  requireVerifiedEmail: false,
+  mailAddressLimit: 5,
+  mailIpLimit: 30,
 });
 
 function checkOrigin(value: string): string | undefined {
@@ -120,6 +141,13 @@ function checkOrigin(value: string): string | undefined {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use http or https';
   if (url.origin !== value.replace(/\/$/, '')) return `is not an origin (did you mean ${url.origin}?)`;
   return undefined;
+}
+
+function checkPublicUrl(value: string): string | undefined {
+  if (!URL.canParse(value)) return 'is not a URL such as https://auth.example.com';
+  const url = new URL(value);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use http or https';
+  return url.search || url.hash ? 'must have no query or fragment' : undefined;
 }
 
 const atLeast32 = (v: string) => (v.length < 32 ? 'must be at least 32 characters' : undefined);
@@ -177,6 +205,19 @@ export const OPTIONS: OptionTable<GatehouseConfig> = {
   rateLimitWindowSeconds: { env: 'GATEHOUSE_RATE_LIMIT_WINDOW', parse: duration(1, DAY) },
   hashConcurrency: { env: 'GATEHOUSE_HASH_CONCURRENCY', parse: integer(1, 256) },
   hashQueueLimit: { env: 'GATEHOUSE_HASH_QUEUE_LIMIT', parse: integer(0, 100_000) },
+  auditRetentionSeconds: { env: 'GATEHOUSE_AUDIT_RETENTION', parse: duration(HOUR, 10 * 365 * DAY) },
+  publicUrl: {
+    env: 'GATEHOUSE_PUBLIC_URL',
+    parse: (input) => {
+      const parsed = text({ nullable: true, check: checkPublicUrl })(input);
+      return parsed.ok && parsed.value !== null ? ok(parsed.value.replace(/\/+$/, '')) : parsed;
+    },
+  },
+  resetTtlSeconds: { env: 'GATEHOUSE_RESET_TTL', parse: duration(MINUTE, DAY) },
+  verifyTtlSeconds: { env: 'GATEHOUSE_VERIFY_TTL', parse: duration(MINUTE, 30 * DAY) },
+  requireVerifiedEmail: { env: 'GATEHOUSE_REQUIRE_VERIFIED_EMAIL', parse: boolean },
+  mailAddressLimit: { env: 'GATEHOUSE_MAIL_ADDRESS_LIMIT', parse: integer(1, 10_000) },
+  mailIpLimit: { env: 'GATEHOUSE_MAIL_IP_LIMIT', parse: integer(1, 1_000_000) },
 };
 
 /** What no single value shows: options that must agree with each other. */

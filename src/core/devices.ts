@@ -33,7 +33,7 @@ export function createDevices(parts: EngineParts): Pick<Gatehouse, 'listSessions
         await store.refreshTokens.revokeFamily(sessionId, now);
       }
       await access.sessions([sessionId], now);
-      audit({ type: 'session.revoked', userId, sessionId });
+      await audit.recordAfter({ type: 'session.revoked', userId, sessionId }, now);
       return true;
     },
   };

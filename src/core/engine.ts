@@ -4,8 +4,11 @@
 // login.ts, token-refresh.ts, hybrid.ts, logout.ts, devices.ts, account-changes.ts, operations.ts.
 import { createAccessRevoker } from './access-revocation.js';
 import { createAccountChanges } from './account-changes.js';
+import { createAccountDeletion } from './account-deletion.js';
+import { createAccountMail } from './account-mail.js';
 import { createAccounts, publicUser } from './accounts.js';
 import type { AuditSink } from './audit.js';
+import { createAuditTrail } from './audit-trail.js';
 import { ConfigError, resolveConfig, type GatehouseConfig, type GatehouseOptions } from './config.js';
 import { defaultRandom, type RandomBytes } from './credentials.js';
 import { createDevices } from './devices.js';
@@ -16,6 +19,8 @@ import { registerInternals } from './internals.js';
 import { createKeyRing } from './keys.js';
 import { createLogin } from './login.js';
 import { createLogout } from './logout.js';
+import type { Mailer } from './mail.js';
+import { createOneTimeTokens } from './one-time-tokens.js';
 import { createOperations } from './operations.js';
 import type { EngineParts } from './parts.js';
 import { boundHasher, createArgon2Hasher, loadArgon2, type PasswordHasher } from './password.js';
@@ -63,7 +68,14 @@ export interface GatehouseDeps {
   random?: RandomBytes;
   /** Default: argon2id with OWASP parameters. */
   hasher?: PasswordHasher;
+  /** Told of every audit event once its row is written (or, for a change already made, failed to be). */
   audit?: AuditSink;
+  /** Sends the account-lifecycle mail (SPEC §5); without one, those endpoints answer `501 not_configured`. */
+  mailer?: Mailer;
+  /** Where links point when `config.publicUrl` is not set (the server passes its own origin). */
+  linkBase?: () => string;
+  /** A mail sent in the background failed (a password reset): for the log. Default: ignored. */
+  onMailError?: (error: unknown) => void;
 }
 
 /** How long start-up waits for the revocation bus; past it the instance starts not ready (503, /readyz). */
@@ -92,12 +104,16 @@ function throwawaySecret(store: Store, random: RandomBytes): string {
   return Buffer.from(random(32)).toString('base64url');
 }
 
+function noLinkBase(): never {
+  throw new ConfigError(['publicUrl: mailed links need GATEHOUSE_PUBLIC_URL (or `linkBase` passed to createGatehouse)']);
+}
+
 export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const config = deps.config ?? resolveConfig({ options: deps.options ?? {} });
   const store = guardStore(deps.store);
   const clock = deps.clock ?? Date.now;
   const random = deps.random ?? defaultRandom;
-  const audit = deps.audit ?? (() => {});
+  const audit = createAuditTrail({ store: store.audit, sink: deps.audit ?? (() => {}), random, retentionSeconds: config.auditRetentionSeconds });
   const secret = deps.secret ?? config.secret ?? throwawaySecret(deps.store, random);
   const box = createSecretBox(secret);
   if (!deps.hasher) await loadArgon2(); // a missing argon2 package is reported now, not at the first login
@@ -129,13 +145,21 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const { principals, members: principalMembers } = createPrincipals(parts);
   const { rotation, members: refreshMembers } = createTokenRefresh(parts);
   const { families, members: hybridMembers } = createHybrid(parts, rotation);
+  const logout = createLogout(parts, principals, families);
+  const mail = {
+    mailer: deps.mailer ?? null,
+    linkBase: () => config.publicUrl ?? deps.linkBase?.() ?? noLinkBase(),
+    onError: deps.onMailError ?? (() => {}),
+  };
   const gatehouse: Gatehouse = {
     config,
     ...principalMembers,
     ...createLogin(parts),
     ...refreshMembers,
     ...hybridMembers,
-    ...createLogout(parts, principals, families),
+    ...logout,
+    ...createAccountMail(parts, createOneTimeTokens(store.oneTimeTokens, random), mail, logout.logoutAll),
+    ...createAccountDeletion(parts, logout.logoutAll),
     ...createDevices(parts),
     ...createAccountChanges(parts),
     ...createOperations(parts),
@@ -144,6 +168,7 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
       return user ? publicUser(user) : null;
     },
     setSessionData: (sessionId, data) => sessions.setData(sessionId, data),
+    listAuditEvents: (userId, page = {}) => audit.list(userId, page),
   };
   registerInternals(gatehouse, { store, clock, keys, revocations });
   return gatehouse;

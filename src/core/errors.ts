@@ -3,11 +3,13 @@
 
 export const ERROR_STATUS = {
   invalid_request: 400,
+  invalid_token: 400,
   invalid_credentials: 401,
   unauthenticated: 401,
   refresh_token_reused: 401,
   csrf_failed: 403,
   forbidden: 403,
+  email_not_verified: 403,
   not_found: 404,
   request_timeout: 408,
   email_taken: 409,
@@ -16,6 +18,7 @@ export const ERROR_STATUS = {
   headers_too_large: 431,
   rate_limited: 429,
   internal_error: 500,
+  not_configured: 501,
   unavailable: 503,
 } as const;
 

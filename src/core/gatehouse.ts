@@ -3,6 +3,7 @@
 // the revocation feed, key rotation), never the engine's store, key ring, revocation list or clock.
 import type { AccessClaims } from './access-tokens.js';
 import type { PublicUser } from './accounts.js';
+import type { AuditPage } from './audit.js';
 import type { GatehouseConfig, LoginMode } from './config.js';
 import type { PublicJwk } from './keys.js';
 import type { NewSession, SessionContext, ValidSession } from './sessions.js';
@@ -165,10 +166,32 @@ export interface Gatehouse {
   /** Ends every session and family of the user, access tokens included. */
   logoutAll(userId: string): Promise<void>;
   listSessions(userId: string, currentSessionId: string | null): Promise<SessionSummary[]>;
+  /**
+   * The user's own audit events, newest first: at most `limit` (1 to 100, default 20), after `cursor` (the
+   * `next` of the previous page). Throws `invalid_request` for another limit or a cursor it did not hand out.
+   */
+  listAuditEvents(userId: string, page?: { limit?: number | undefined; cursor?: string | null | undefined }): Promise<AuditPage>;
   /** Revokes one of the user's own sessions or families; false when there is no such one of theirs. */
   revokeSession(userId: string, sessionId: string): Promise<boolean>;
   /** Changes the password and revokes every other session and family of the user. */
   changePassword(principal: Principal, current: string, next: string, context: SessionContext): Promise<void>;
+  /** Mails the signed-in user a verification link (202). Throws `not_configured`, `rate_limited`, `unavailable` (SMTP down: no link left valid). */
+  requestEmailVerification(principal: Principal, context: SessionContext): Promise<void>;
+  /** Redeems a verification link's token. Throws `invalid_token`. */
+  verifyEmail(token: string): Promise<PublicUser>;
+  /**
+   * Mails a reset link if an account has this email; returns at once either way (the mail goes in the
+   * background, so neither the answer nor its timing says whether the account exists).
+   */
+  forgotPassword(email: string, context: SessionContext): Promise<void>;
+  /** Sets a new password from a reset link's token and ends every session and family of the user. Throws `invalid_token`. */
+  resetPassword(token: string, newPassword: string, context: SessionContext): Promise<void>;
+  /** Checks the password, then mails a link to the new address and a notice to the current one. */
+  requestEmailChange(principal: Principal, newEmail: string, currentPassword: string, context: SessionContext): Promise<void>;
+  /** Redeems an email-change link: the new address, verified. Throws `invalid_token`, `email_taken`. */
+  confirmEmailChange(token: string): Promise<PublicUser>;
+  /** Checks the password, then removes the user, its sessions, families and tokens (access tokens denied at once). */
+  deleteAccount(principal: Principal, currentPassword: string, context: SessionContext): Promise<void>;
   /** Adds a role (roles are never set by users themselves). Returns false for an unknown email. */
   grantRole(email: string, role: string): Promise<boolean>;
   /**
@@ -187,7 +210,7 @@ export interface Gatehouse {
   health(): Promise<Health>;
   /** The live view the revocation feed streams to verifiers. */
   readonly revocationFeed: RevocationFeedSource;
-  /** Periodic upkeep: key schedule, expired sessions, families, revocations and rate-limit windows. */
+  /** Periodic upkeep: key schedule, expired sessions, families, revocations and rate-limit windows, audit retention. */
   maintain(): Promise<void>;
   /** Stops listening for other instances' revocations and closes the feed (the store is the caller's to close). */
   close(): Promise<void>;

@@ -24,7 +24,7 @@ export function createHybrid(parts: EngineParts, rotation: FamilyRotation): { fa
       const family = await store.refreshTokens.getFamily(familyId);
       await store.refreshTokens.revokeFamily(familyId, now);
       await access.sessions([familyId], now);
-      if (family) audit({ type: 'logout', userId: family.userId, sessionId: familyId });
+      if (family) await audit.recordAfter({ type: 'logout', userId: family.userId, sessionId: familyId }, now);
     },
 
     async endFromCookie(refreshToken, now, csrf) {

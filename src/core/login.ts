@@ -2,6 +2,7 @@
 // hybrid mode, the hybrid one with its family's CSRF token), the access/refresh pair a family hands out, and
 // the short-lived access token a cookie session exchanges for calling other services.
 import { publicUser } from './accounts.js';
+import { auditClient } from './audit-trail.js';
 import type { LoginMode } from './config.js';
 import { GatehouseError } from './errors.js';
 import type { Gatehouse, LoginResult, TokenPair } from './gatehouse.js';
@@ -45,13 +46,18 @@ export function createLogin(parts: EngineParts): Pick<Gatehouse, 'register' | 'l
       requireMode(mode);
       const now = clock();
       const user = await accounts.checkPassword(input, context, now);
+      // Only after the password: whoever lacks it learns nothing about the account.
+      if (config.requireVerifiedEmail && !user.emailVerified) {
+        throw new GatehouseError('email_not_verified', 'Confirm your email address first: follow the link we sent you.');
+      }
       if (mode === 'session') {
         const session = await sessions.create(user.id, context, now);
-        audit({ type: 'login.succeeded', userId: user.id, sessionId: session.session.id, mode, ip: context.ip });
+        // The row before the credential leaves: a login the trail cannot record does not happen (503).
+        await audit.recordOrFail({ type: 'login.succeeded', userId: user.id, sessionId: session.session.id, mode, ...auditClient(context) }, now);
         return { mode, user: publicUser(user), session };
       }
       const issued = await refreshTokens.start(user.id, mode, context, now);
-      audit({ type: 'login.succeeded', userId: user.id, sessionId: issued.family.id, mode, ip: context.ip });
+      await audit.recordOrFail({ type: 'login.succeeded', userId: user.id, sessionId: issued.family.id, mode, ...auditClient(context) }, now);
       const pair = await issuePair(parts, user, issued.family, issued.token, now);
       if (mode === 'hybrid') return { mode, user: publicUser(user), tokens: pair, csrfToken: familyCsrf.token(issued.family.id) };
       return { mode, user: publicUser(user), tokens: pair };

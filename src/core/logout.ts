@@ -16,15 +16,17 @@ export function createLogout(parts: EngineParts, principals: Principals, familie
   async function end(principal: Principal, now: number): Promise<void> {
     if (principal.mode === 'session') {
       const { userId, sessionId } = principal;
-      if (await sessions.revoke(sessionId)) audit({ type: 'logout', userId, sessionId });
+      const ended = await sessions.revoke(sessionId);
       await access.sessions([sessionId], now); // tokens exchanged from this session die with it
+      // After the change: a logout is done once the session is gone, whatever becomes of its row.
+      if (ended) await audit.recordAfter({ type: 'logout', userId, sessionId }, now);
       return;
     }
     const { claims } = principal;
     // The family first: once the access token is denied, this logout cannot be retried with it.
     await store.refreshTokens.revokeFamily(claims.sid, now);
     await access.token(claims, now);
-    audit({ type: 'logout', userId: claims.sub, sessionId: claims.sid });
+    await audit.recordAfter({ type: 'logout', userId: claims.sub, sessionId: claims.sid }, now);
   }
 
   return {
@@ -65,7 +67,7 @@ export function createLogout(parts: EngineParts, principals: Principals, familie
       const web = (await store.sessions.listByUser(userId, now)).map((s) => s.id);
       const count = await store.sessions.deleteByUser(userId);
       await access.user(userId, now, [...web, ...families]);
-      audit({ type: 'sessions.revoked_all', userId, count: count + families.length });
+      await audit.recordAfter({ type: 'sessions.revoked_all', userId, count: count + families.length }, now);
     },
   };
 }

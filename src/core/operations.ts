@@ -56,6 +56,8 @@ export function createOperations(parts: EngineParts): OperationMembers {
       await store.sessions.deleteExpired(now);
       await store.refreshTokens.deleteExpired(now);
       await store.rateLimits.deleteExpired(now);
+      await store.oneTimeTokens.deleteExpired(now);
+      await parts.audit.prune(now);
     },
 
     async close() {

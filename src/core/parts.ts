@@ -3,7 +3,7 @@
 // sees these; the public surface is `Gatehouse` (gatehouse.ts).
 import type { AccessRevoker } from './access-revocation.js';
 import type { Accounts } from './accounts.js';
-import type { AuditSink } from './audit.js';
+import type { AuditTrail } from './audit-trail.js';
 import type { GatehouseConfig } from './config.js';
 import type { FamilyCsrf } from './family-csrf.js';
 import type { Clock } from './gatehouse.js';
@@ -20,7 +20,8 @@ export interface EngineParts {
   store: Store;
   /** Read once per operation, at its start; the time is passed down from there. */
   clock: Clock;
-  audit: AuditSink;
+  /** Every audit event goes through it: a row in the store, then the embedding app's sink. */
+  audit: AuditTrail;
   accounts: Accounts;
   sessions: SessionService;
   refreshTokens: RefreshService;

@@ -1,10 +1,12 @@
-// Owns passwords: the acceptance policy (length in code points, NFKC, common-password list) and hashing
-// with argon2id behind a bound on concurrent hashes, so a login flood queues instead of starving the server.
-// argon2 is an optional dependency, loaded on first use (a verifying service never needs it).
+// Owns passwords: the acceptance policy (length in code points, NFKC, common-password list, strength estimate with
+// the account's email as guessable input: password-strength.ts) and hashing with argon2id behind a bound on
+// concurrent hashes, so a login flood queues instead of starving the server, with the check that tells a hash
+// made with older parameters (re-hashed at the next login). argon2 is an optional dependency, loaded on first use
+// (a verifying service never needs it).
 import type Argon2 from 'argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
 import { GatehouseError } from './errors.js';
 import { loadOptional } from './optional-dependency.js';
+import { emailInputs, loadStrengthEstimator } from './password-strength.js';
 
 export const MAX_PASSWORD_LENGTH = 1024;
 
@@ -17,26 +19,35 @@ export const ARGON2_OPTIONS = { type: ARGON2ID, memoryCost: 19 * 1024, timeCost:
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   verify(hash: string, password: string): Promise<boolean>;
-}
-
-let commonPasswords: Set<string> | undefined;
-
-/** The ~50k most common passwords from @zxcvbn-ts/language-common, compared case-insensitively. */
-function isCommonPassword(password: string): boolean {
-  commonPasswords ??= new Set(dictionary['passwords-common']?.map((p) => p.toLowerCase()));
-  return commonPasswords.has(password.toLowerCase());
+  /**
+   * Whether a hash (one that just verified) was made with other parameters or another algorithm than `hash` uses
+   * now; the engine then re-hashes the password and stores the new hash. A hasher without it is never re-hashed.
+   */
+  needsRehash?(hash: string): Promise<boolean>;
 }
 
 export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
-/** Returns why the (already normalised) password is refused, or null when it is acceptable. */
-export function passwordProblem(password: string, minLength: number): string | null {
+export interface PasswordPolicy {
+  minLength: number;
+  /** The account's canonical email: it, its local part and their words count as guessable. */
+  email?: string;
+}
+
+/**
+ * Why the (already normalised) password is refused, as a sentence or two for the 400 message, or null when it is
+ * acceptable. The one policy for every place a password is set (registration, change, reset).
+ */
+export async function passwordProblem(password: string, policy: PasswordPolicy): Promise<string | null> {
   const length = [...password].length;
-  if (length < minLength) return `password must be at least ${minLength} characters`;
-  if (length > MAX_PASSWORD_LENGTH) return `password must be at most ${MAX_PASSWORD_LENGTH} characters`;
-  if (isCommonPassword(password)) return 'password is too common; choose another';
+  if (length < policy.minLength) return `password must be at least ${policy.minLength} characters.`;
+  if (length > MAX_PASSWORD_LENGTH) return `password must be at most ${MAX_PASSWORD_LENGTH} characters.`;
+  const estimator = await loadStrengthEstimator();
+  if (estimator.isCommon(password)) return 'password is too common; choose another.';
+  const estimate = estimator.estimate(password, policy.email === undefined ? [] : emailInputs(policy.email));
+  if (estimate.weak) return ['password is too easy to guess.', ...estimate.feedback].join(' ');
   return null;
 }
 
@@ -54,6 +65,8 @@ export function createArgon2Hasher(options: { memoryCost?: number; timeCost?: nu
   return {
     hash: async (password) => (await loadArgon2()).hash(password, hashOptions),
     verify: async (hash, password) => (await loadArgon2()).verify(hash, password),
+    // argon2's own check compares the version and m, t, p, not the type: argon2i and argon2d hashes are old too.
+    needsRehash: async (hash) => !hash.startsWith('$argon2id$') || (await loadArgon2()).needsRehash(hash, hashOptions),
   };
 }
 
@@ -83,8 +96,12 @@ export function boundHasher(hasher: PasswordHasher, concurrency: number, queueLi
     }
   }
 
-  return {
+  const bounded: PasswordHasher = {
     hash: (password) => run(() => hasher.hash(password)),
     verify: (hash, password) => run(() => hasher.verify(hash, password)),
   };
+  // Reads the hash's parameters, hashes nothing: needs no slot.
+  const needsRehash = hasher.needsRehash?.bind(hasher);
+  if (needsRehash) bounded.needsRehash = needsRehash;
+  return bounded;
 }

@@ -60,7 +60,7 @@ describe('session login and validation', () => {
     const { gh, store } = await setup();
     const { user, session } = await signUp(gh, ' Alice@Example.COM ');
     assert.equal(user.email, 'alice@example.com');
-    assert.deepEqual(Object.keys(user).sort(), ['createdAt', 'email', 'id', 'roles']);
+    assert.deepEqual(Object.keys(user).sort(), ['createdAt', 'email', 'emailVerified', 'id', 'roles']);
     assert.match(session.token, /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
     assert.match(session.csrfToken, /^[A-Za-z0-9_-]{43}$/);
     const valid = await gh.validateSession(session.token);

@@ -1,7 +1,7 @@
 // Owns server-side web sessions: creation with a fresh credential, validation (constant-time secret check,
 // idle and absolute expiry), sliding renewal that writes at most once per interval, the session's JSON bag,
 // listing and revocation; with other instances sharing the sessions, a brief row cache (session-cache.ts).
-import type { AuditSink } from './audit.js';
+import type { AuditTrail } from './audit-trail.js';
 import type { GatehouseConfig } from './config.js';
 import {
   csrfTokenFor,
@@ -51,7 +51,7 @@ export function createSessionService(deps: {
   store: Store;
   config: Readonly<GatehouseConfig>;
   random: RandomBytes;
-  audit: AuditSink;
+  audit: AuditTrail;
   /** Given when other instances share the sessions (see session-cache.ts); with config.sessionCacheMs > 0,
    * rows are kept in memory that long. */
   revocations?: RevocationList;
@@ -102,7 +102,7 @@ export function createSessionService(deps: {
       if (!session || !secretMatches(parsed.secret, session.secretHash)) return null;
       if (now >= session.expiresAt || now >= session.absoluteExpiresAt) {
         if (await changing(session.id, store.sessions.delete(session.id))) {
-          audit({ type: 'session.expired', userId: session.userId, sessionId: session.id });
+          await audit.recordAfter({ type: 'session.expired', userId: session.userId, sessionId: session.id }, now);
         }
         return null;
       }

@@ -73,6 +73,8 @@ export function guardStore(store: Store): Store {
     keys: guard(store.keys, store.kind, ping),
     refreshTokens: guard(store.refreshTokens, store.kind, ping),
     revocations: guard(store.revocations, store.kind, ping),
+    audit: guard(store.audit, store.kind, ping),
+    oneTimeTokens: guard(store.oneTimeTokens, store.kind, ping),
     ...(store.revocationBus && { revocationBus: guardBus(store.revocationBus, store.kind, ping) }),
     ping,
     close: () => store.close(),

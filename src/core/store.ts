@@ -12,9 +12,14 @@ export interface UserRecord {
   /** PHC string (argon2id). Never leaves the engine. */
   passwordHash: string;
   roles: string[];
+  /** Whether the owner proved the address (a verification or email-change link, SPEC §5). */
+  emailVerified: boolean;
   createdAt: number;
   updatedAt: number;
 }
+
+/** What `UserStore.updateEmail` did: the unique email key decides `taken`, never a read-then-write. */
+export type EmailUpdate = 'updated' | 'taken' | 'missing';
 
 export interface UserStore {
   /** Inserts the user. Returns null, changing nothing, when the email is taken (atomic: a unique key, not a read-then-write). */
@@ -23,8 +28,19 @@ export interface UserStore {
   findByEmail(email: string): Promise<UserRecord | null>;
   /** Replaces the password hash. Returns false when the user does not exist. */
   updatePassword(id: string, passwordHash: string, now: number): Promise<boolean>;
+  /**
+   * Replaces the password hash only while it is still `expected` (one conditional write, never a read-then-write):
+   * a login's re-hash of the old password never overwrites a password changed meanwhile. Returns whether it did.
+   */
+  replacePasswordHash(id: string, expected: string, passwordHash: string, now: number): Promise<boolean>;
   /** Replaces the roles. Returns false when the user does not exist. */
   setRoles(id: string, roles: string[], now: number): Promise<boolean>;
+  /** Sets `emailVerified`. Returns false when the user does not exist. */
+  setEmailVerified(id: string, verified: boolean, now: number): Promise<boolean>;
+  /** Replaces the email (canonical) and `emailVerified`, atomically against the unique email key. */
+  updateEmail(id: string, email: string, emailVerified: boolean, now: number): Promise<EmailUpdate>;
+  /** Deletes the user (SQL: its sessions, families and one-time tokens cascade). Returns false when unknown. */
+  delete(id: string): Promise<boolean>;
 }
 
 export interface SessionRecord {
@@ -216,6 +232,88 @@ export interface RevocationBus {
   start(handlers: { revocation(revocation: RevocationRecord): void; live(up: boolean): void }): { stop(): Promise<void> };
 }
 
+export type OneTimeTokenPurpose = 'verify_email' | 'reset_password' | 'change_email';
+
+/** A single-use token sent by mail (SPEC §5): the `id.secret` the link carries, of which only a hash is kept. */
+export interface OneTimeTokenRecord {
+  /** Public id part of the `id.secret` token. */
+  id: string;
+  /** base64url SHA-256 of the token's secret. */
+  secretHash: string;
+  userId: string;
+  purpose: OneTimeTokenPurpose;
+  /** What the token carries besides its purpose, e.g. the new address of an email change; null otherwise. */
+  data: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface OneTimeTokenStore {
+  /**
+   * Atomic (one transaction): stores `token` and deletes every other token of its user and purpose, so a new
+   * request voids the older links.
+   */
+  issue(token: OneTimeTokenRecord): Promise<void>;
+  /**
+   * Atomic read-and-delete: the record (expired or not; the caller checks) and it is gone; null when unknown.
+   * Of concurrent calls for one id, exactly one gets the record.
+   */
+  consume(id: string): Promise<OneTimeTokenRecord | null>;
+  /** Deletes the user's tokens of these purposes (every purpose when omitted); returns how many. */
+  deleteByUser(userId: string, purposes?: readonly OneTimeTokenPurpose[]): Promise<number>;
+  /** Removes tokens expired at `now`; returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+/**
+ * One audit event as a row (SPEC §7): what happened, to whom, from where. Ids and addresses only, never a
+ * password, token or session secret. Rows are written once and never changed; retention deletes them.
+ */
+export interface AuditRecord {
+  /** Unique; the engine's ids are 32 lower-case hex digits that count up within one millisecond. */
+  id: string;
+  /** When it happened (the engine's clock). */
+  at: number;
+  /** The event's type, e.g. `login.succeeded` (core/audit.ts). */
+  type: string;
+  /** Whose account it concerns; null when none is known (a failed login for an unknown email). No foreign key:
+   * the row outlives the user. */
+  userId: string | null;
+  sessionId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  /** The event's other fields (a mode, a reason, a count, a role). */
+  details: JsonObject;
+}
+
+/** Where a page of audit records ended: the next page holds the records after it, newest first. */
+export interface AuditPosition {
+  at: number;
+  id: string;
+}
+
+export interface AuditQuery {
+  /** At most this many records (a positive integer). */
+  limit: number;
+  /** Only records after this one in the order below (older ones); null or absent: from the newest. */
+  after?: AuditPosition | null;
+}
+
+export interface AuditStore {
+  /** Stores the record; its id is new (a repeated id throws). */
+  append(record: AuditRecord): Promise<void>;
+  /**
+   * The user's records, newest first: by `at` descending, then by `id` descending in plain byte order (as
+   * JavaScript compares ASCII strings). Keyset paging: the next page is asked for `after` the last record of
+   * the previous one, so records appended in between (newer ones) never shift it: none is repeated or skipped.
+   */
+  listByUser(userId: string, query: AuditQuery): Promise<AuditRecord[]>;
+  /** Every user's records (and those of no user), in the same order (for administrators). */
+  listAll(query: AuditQuery): Promise<AuditRecord[]>;
+  /** Retention: deletes the records with `at < before`; returns how many. */
+  deleteOlderThan(before: number): Promise<number>;
+}
+
 export interface Store {
   /** Human-readable backend name, e.g. "memory" or "sqlite". */
   readonly kind: string;
@@ -230,6 +328,9 @@ export interface Store {
   readonly keys: KeyStore;
   readonly refreshTokens: RefreshTokenStore;
   readonly revocations: RevocationStore;
+  /** The audit trail (SPEC §7). With Redis it stays in the SQL store, as users and keys do. */
+  readonly audit: AuditStore;
+  readonly oneTimeTokens: OneTimeTokenStore;
   /** Present when several instances share the store: revocations must reach all of them. */
   readonly revocationBus?: RevocationBus;
   /** Resolves when the backend is reachable; throws otherwise (readiness). */

@@ -31,7 +31,7 @@ export function createTokenRefresh(parts: EngineParts): { rotation: FamilyRotati
         if (error instanceof GatehouseError && error.code === 'refresh_token_reused') {
           await access.sessions([familyId], now);
           const family = await store.refreshTokens.getFamily(familyId);
-          audit({ type: 'refresh.reused', userId: family?.userId ?? null, sessionId: familyId });
+          await audit.recordAfter({ type: 'refresh.reused', userId: family?.userId ?? null, sessionId: familyId }, now);
         }
         throw error;
       }

@@ -10,7 +10,7 @@ import { errorResponse } from './errors.js';
 import { decodeBody } from './guards.js';
 import { corsHeaders, headerPolicy, preflight, securityHeaders } from './headers.js';
 import { createRoutes } from './routes.js';
-import { isStream, type HttpRequest, type HttpResponse, type HttpStream } from './types.js';
+import { isStream, queryOf, type HttpRequest, type HttpResponse, type HttpStream } from './types.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own way to type res.locals
@@ -46,6 +46,7 @@ function toHttpRequest(request: Request): HttpRequest {
   return {
     method: request.method,
     path: request.path,
+    query: queryOf(request.originalUrl),
     headers: request.headers,
     params: (request.params ?? {}) as Record<string, string>,
     body: typeof request.body === 'string' ? request.body : undefined,

@@ -13,7 +13,7 @@ import { decodeBody } from './guards.js';
 import { corsHeaders, headerPolicy, preflight, securityHeaders } from './headers.js';
 import { createRoutes } from './routes.js';
 import { clientAddress, trustedProxies } from './trust-proxy.js';
-import { isStream, type HttpRequest, type HttpResponse } from './types.js';
+import { isStream, queryOf, type HttpRequest, type HttpResponse } from './types.js';
 import { checkBodySize, readBodyBytes, toWebResponse, toWebStream } from './web.js';
 
 export type { RequireAuthOptions } from './authenticate.js';
@@ -59,7 +59,7 @@ const nodeConnInfo: GetConnInfo = (c) => {
 };
 
 function toHttpRequest(c: Context, body: string | undefined, ip: string): HttpRequest {
-  return { method: c.req.method, path: c.req.path, headers: c.req.header(), params: c.req.param(), body, ip };
+  return { method: c.req.method, path: c.req.path, query: queryOf(c.req.url), headers: c.req.header(), params: c.req.param(), body, ip };
 }
 
 /**

@@ -5,6 +5,7 @@
 // The revocation feed made here lives until the engine closes.
 import type { Gatehouse, TokenPair } from '../core/engine.js';
 import { GatehouseError } from '../core/errors.js';
+import { accountRoutes } from './account-routes.js';
 import { authenticate, challenge, csrfGate, presentedCredentials } from './authenticate.js';
 import { clearedAuthCookies, cookieNames, hybridCookies, readCookie, readCookies, sessionCookies } from './cookies.js';
 import { errorResponse } from './errors.js';
@@ -217,6 +218,15 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
       return json(200, { sessions: await gatehouse.listSessions(principal.userId, principal.sessionId) });
     }),
 
+    route('GET', '/auth/audit', async (request) => {
+      const principal = await authenticate(gatehouse, request);
+      const { limit, cursor } = request.query;
+      // Digits only: `1e1`, ` 5` or `0x10` would pass Number(); the engine checks the range and the cursor.
+      if (limit !== undefined && !/^[0-9]{1,4}$/.test(limit)) throw new GatehouseError('invalid_request', 'limit must be a whole number from 1 to 100.');
+      const page = await gatehouse.listAuditEvents(principal.userId, { limit: limit === undefined ? undefined : Number(limit), cursor });
+      return json(200, page);
+    }),
+
     route('DELETE', '/auth/sessions/:id', async (request) => {
       refuseNonJsonBody(request);
       const principal = await authenticate(gatehouse, request);
@@ -225,6 +235,8 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
       if (!(await gatehouse.revokeSession(principal.userId, id))) throw new GatehouseError('not_found', 'No such session.');
       return empty(204, id === principal.sessionId ? cookiesCleared(principal.mode) : {});
     }),
+
+    ...accountRoutes(gatehouse, route, context, cookiesCleared),
 
     {
       method: 'GET',

@@ -5,6 +5,8 @@ export interface HttpRequest {
   method: string;
   /** Path without the query string (query strings are never read for credentials). */
   path: string;
+  /** The query parameters the routes read (`queryOf`): nothing else of the query string, so never a credential. */
+  query: Readonly<Record<string, string>>;
   /** Lower-cased header names. */
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Route parameters, e.g. `{ id }` for `/auth/sessions/:id`. */
@@ -42,6 +44,24 @@ export interface HttpStream {
 
 export function isStream(response: HttpResponse | HttpStream): response is HttpStream {
   return 'open' in response;
+}
+
+/** The only query parameters the HTTP core reads (`GET /auth/audit` paging); any other is dropped unread. */
+const QUERY_PARAMETERS: ReadonlySet<string> = new Set(['limit', 'cursor']);
+const NO_QUERY: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * The query of a request target or URL (`/auth/audit?limit=10`): the parameters the routes read, the first of a
+ * repeated one. A token put in a URL is never picked up: it is not among them.
+ */
+export function queryOf(target: string): Readonly<Record<string, string>> {
+  const at = target.indexOf('?');
+  if (at === -1) return NO_QUERY;
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(target.slice(at + 1))) {
+    if (QUERY_PARAMETERS.has(name) && !(name in query)) query[name] = value;
+  }
+  return query;
 }
 
 export function header(request: HttpRequest, name: string): string | undefined {

@@ -47,6 +47,10 @@ export interface ServerSettings {
   tlsCert: string | null;
   tlsKey: string | null;
   logLevel: LogLevel;
+  /** `smtp://user:pass@host:port` or `smtps://…`; null: the development outbox (or 501 in production). */
+  smtpUrl: string | null;
+  /** The From of every mail. */
+  mailFrom: string;
 }
 
 /** The server's whole configuration: the engine's (handed on to createGatehouse) and its own. */
@@ -70,6 +74,8 @@ export const SERVER_DEFAULTS: Readonly<ServerSettings> = Object.freeze<ServerSet
   tlsCert: null,
   tlsKey: null,
   logLevel: 'info',
+  smtpUrl: null,
+  mailFrom: 'gatehouse@localhost',
 });
 
 function checkProxy(value: string): string | undefined {
@@ -92,6 +98,10 @@ function checkDatabaseUrl(value: string): string | undefined {
 
 function checkRedisUrl(value: string): string | undefined {
   return /^rediss?:\/\//.test(value) && URL.canParse(value) ? undefined : 'must be a redis:// or rediss:// URL';
+}
+
+function checkSmtpUrl(value: string): string | undefined {
+  return /^smtps?:\/\//.test(value) && URL.canParse(value) ? undefined : 'must be an smtp:// or smtps:// URL';
 }
 
 function checkRedisPrefix(value: string): string | undefined {
@@ -121,6 +131,8 @@ const SERVER_OPTIONS: OptionTable<ServerSettings> = {
   trustProxy: { env: 'GATEHOUSE_TRUST_PROXY', parse: list(checkProxy) },
   tlsCert: { env: 'GATEHOUSE_TLS_CERT', parse: text({ nullable: true }) },
   tlsKey: { env: 'GATEHOUSE_TLS_KEY', parse: text({ nullable: true }) },
+  smtpUrl: { env: 'GATEHOUSE_SMTP_URL', parse: text({ nullable: true, check: checkSmtpUrl }), show: showUrl },
+  mailFrom: { env: 'GATEHOUSE_MAIL_FROM', parse: text({ nullable: false }) },
   logLevel: {
     env: 'GATEHOUSE_LOG_LEVEL',
     parse: (input) =>
@@ -144,6 +156,9 @@ export function resolveServerConfig(sources: ServerConfigSources = {}): Readonly
   problems.push(...crossCheck(config));
   if ((config.tlsCert === null) !== (config.tlsKey === null)) {
     problems.push('GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY: set both or neither');
+  }
+  if (config.requireVerifiedEmail && config.production && config.smtpUrl === null) {
+    problems.push('GATEHOUSE_REQUIRE_VERIFIED_EMAIL: in production it needs GATEHOUSE_SMTP_URL, or no one could ever verify an address and log in');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

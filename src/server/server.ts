@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino, stdSerializers, type Logger, type LoggerOptions } from 'pino';
-import type { AuditEvent } from '../core/audit.js';
+import type { AuditEvent, AuditOutcome } from '../core/audit.js';
 import { createGatehouse, type Clock, type Gatehouse } from '../core/engine.js';
 import type { RandomBytes } from '../core/credentials.js';
 import type { GatehouseError } from '../core/errors.js';
@@ -17,6 +17,8 @@ import { securityHeaders } from '../http/headers.js';
 import { createMetrics } from '../http/metrics.js';
 import { json } from '../http/types.js';
 import type { ServerConfig } from './config.js';
+import { serverMailer } from './mail.js';
+import type { Mailer } from '../core/mail.js';
 
 /** Key schedule and expiry sweeps; also how soon a key made by `gatehouse keys rotate` is seen. */
 const MAINTENANCE_INTERVAL_MS = 60_000;
@@ -31,6 +33,8 @@ export interface ServerOptions {
   secret?: string;
   /** Where JSON log lines go (default stdout). */
   logStream?: NodeJS.WritableStream;
+  /** Replaces the mailer the config calls for (SMTP, the development outbox, or none in production). */
+  mailer?: Mailer;
 }
 
 export interface GatehouseServer {
@@ -97,12 +101,21 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
   });
 
   const metrics = createMetrics(store, clock);
-  const audit = (event: AuditEvent) => {
+  const audit = (event: AuditEvent, outcome: AuditOutcome) => {
     metrics.recordAudit(event);
     log.info({ audit: event }, event.type);
+    // A change already made whose row could not be written: the line above is its only record.
+    if (!outcome.stored) log.error({ audit: event, err: outcome.error }, 'audit write failed');
   };
+  const mail = options.mailer ? { mailer: options.mailer, warning: null } : serverMailer(config, log);
+  if (mail.warning) log.warn(mail.warning);
+  // Links point at GATEHOUSE_PUBLIC_URL, else at this server's own address (never at a request's Host header).
+  let ownOrigin = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   const gatehouse = await createGatehouse({
     store,
+    ...(mail.mailer ? { mailer: mail.mailer } : {}),
+    linkBase: () => ownOrigin,
+    onMailError: (error) => log.error({ err: error }, 'mail failed'),
     config,
     clock,
     audit,
@@ -155,7 +168,10 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
     app,
     gatehouse,
     log,
-    listen: () => app.listen({ port: config.port, host: config.host }),
+    async listen() {
+      ownOrigin = await app.listen({ port: config.port, host: config.host });
+      return ownOrigin;
+    },
     async close() {
       closing = true;
       clearInterval(sweeper);

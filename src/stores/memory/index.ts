@@ -2,7 +2,9 @@
 // beside this one), assembled into a Store for tests and single-process development. Nothing is persisted.
 
 import type { Store } from '../../core/store.js';
+import { createAuditStore } from './audit.js';
 import { createKeyStore } from './keys.js';
+import { createOneTimeTokenStore } from './one-time-tokens.js';
 import { createRateLimitStore } from './rate-limits.js';
 import { createRefreshTokenStore } from './refresh-tokens.js';
 import { createRevocationStore } from './revocations.js';
@@ -19,6 +21,8 @@ export function createMemoryStore(): Store {
     keys: createKeyStore(),
     refreshTokens: createRefreshTokenStore(),
     revocations: createRevocationStore(),
+    audit: createAuditStore(),
+    oneTimeTokens: createOneTimeTokenStore(),
     async ping() {},
     async close() {},
   };

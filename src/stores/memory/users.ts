@@ -32,11 +32,42 @@ export function createUserStore(): UserStore {
       user.updatedAt = now;
       return true;
     },
+    async replacePasswordHash(id, expected, passwordHash, now) {
+      const user = byId.get(id);
+      if (user?.passwordHash !== expected) return false;
+      user.passwordHash = passwordHash;
+      user.updatedAt = now;
+      return true;
+    },
     async setRoles(id, roles, now) {
       const user = byId.get(id);
       if (!user) return false;
       user.roles = structuredClone(roles);
       user.updatedAt = now;
+      return true;
+    },
+    async setEmailVerified(id, verified, now) {
+      const user = byId.get(id);
+      if (!user) return false;
+      user.emailVerified = verified;
+      user.updatedAt = now;
+      return true;
+    },
+    async updateEmail(id, email, emailVerified, now) {
+      const user = byId.get(id);
+      if (!user) return 'missing';
+      const holder = idByEmail.get(email);
+      if (holder !== undefined && holder !== id) return 'taken';
+      idByEmail.delete(user.email);
+      idByEmail.set(email, id);
+      Object.assign(user, { email, emailVerified, updatedAt: now });
+      return 'updated';
+    },
+    async delete(id) {
+      const user = byId.get(id);
+      if (!user) return false;
+      byId.delete(id);
+      idByEmail.delete(user.email);
       return true;
     },
   };

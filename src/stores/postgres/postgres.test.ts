@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runStoreConformance } from '../../testing/conformance/index.js';
 import { POSTGRES_URL, SKIP_POSTGRES, describeOrSkip, dropSchema, uniqueName } from '../../../test/support-services.js';
-import { createPostgresStore } from './index.js';
+import { sql } from 'kysely';
+import { createPostgresStore, openPostgresDatabase } from './index.js';
 
 if (SKIP_POSTGRES) {
   describeOrSkip('postgres store', SKIP_POSTGRES, () => {});
@@ -30,7 +31,7 @@ if (SKIP_POSTGRES) {
           createPostgresStore({ connectionString: url, schema }),
         ]);
         const at = 4_102_444_800_123; // 2100-01-01, past 32-bit seconds and int4 milliseconds
-        await a.users.create({ id: 'u1', email: 'a@example.com', passwordHash: 'h', roles: [], createdAt: at, updatedAt: at });
+        await a.users.create({ id: 'u1', email: 'a@example.com', passwordHash: 'h', roles: [], emailVerified: false, createdAt: at, updatedAt: at });
         const user = await b.users.findById('u1');
         assert.equal(user?.createdAt, at);
         assert.equal(typeof user?.createdAt, 'number');
@@ -45,11 +46,24 @@ if (SKIP_POSTGRES) {
       try {
         const a = await createPostgresStore({ connectionString: url, schema: first });
         const b = await createPostgresStore({ connectionString: url, schema: second }); // while the first exists
-        await a.users.create({ id: 'u1', email: 'a@example.com', passwordHash: 'h', roles: [], createdAt: 1, updatedAt: 1 });
+        await a.users.create({ id: 'u1', email: 'a@example.com', passwordHash: 'h', roles: [], emailVerified: false, createdAt: 1, updatedAt: 1 });
         assert.equal(await b.users.findById('u1'), null);
         await Promise.all([a.close(), b.close()]);
       } finally {
         await Promise.all([dropSchema(url, first), dropSchema(url, second)]);
+      }
+    });
+
+    it('compares audit ids byte by byte (collation "C") whatever the database\'s collation, as the keyset order needs', async () => {
+      const schema = uniqueName('gh_collate');
+      try {
+        const db = await openPostgresDatabase({ connectionString: url, schema });
+        const { rows } = await sql<{ collation: string | null }>`select collation_name as collation from information_schema.columns
+          where table_schema = ${schema} and table_name = 'audit_events' and column_name = 'id'`.execute(db);
+        await db.destroy();
+        assert.deepEqual(rows, [{ collation: 'C' }]);
+      } finally {
+        await dropSchema(url, schema);
       }
     });
 

@@ -88,6 +88,8 @@ export function withRedis(base: Store, redis: RedisBackend): Store {
     users: base.users,
     keys: base.keys,
     revocations: base.revocations,
+    audit: base.audit, // the trail stays in SQL (SPEC §4: users, keys, audit)
+    oneTimeTokens: base.oneTimeTokens, // rare, durable, and cascading with the user: they stay in SQL
     sessions: redis.sessions,
     refreshTokens: redis.refreshTokens,
     rateLimits: redis.rateLimits,

@@ -13,6 +13,7 @@ const TABLES = [
   ['refresh_families', ['id']],
   ['refresh_tokens', ['id']],
   ['revocations', ['kind', 'subject']],
+  ['audit_events', ['id']],
 ] as const satisfies readonly (readonly [keyof Database, readonly string[]])[];
 
 export type CopiedTable = (typeof TABLES)[number][0];

@@ -5,8 +5,10 @@
 import { Migrator, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Store } from '../../core/store.js';
+import { createAuditStore } from './audit.js';
 import { createKeyStore } from './keys.js';
 import { migrationProvider, type SqlDialect } from './migrations.js';
+import { createOneTimeTokenStore } from './one-time-tokens.js';
 import { createRateLimitStore } from './rate-limits.js';
 import { createRefreshTokenStore } from './refresh-tokens.js';
 import { createRevocationStore } from './revocations.js';
@@ -38,6 +40,8 @@ export function createSqlStore(db: Kysely<Database>, kind: SqlDialect): Store {
     keys: createKeyStore(db),
     refreshTokens: createRefreshTokenStore(db),
     revocations: createRevocationStore(db, kind),
+    audit: createAuditStore(db),
+    oneTimeTokens: createOneTimeTokenStore(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

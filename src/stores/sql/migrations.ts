@@ -1,7 +1,7 @@
 // Owns the SQL schema history shared by SQLite and PostgreSQL: named, in-code Kysely migrations applied in
 // key order on open. Never change what a shipped migration does; add a new one.
 
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -119,6 +119,56 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       async down(db: Kysely<unknown>): Promise<void> {
         await db.schema.dropIndex('revocations_changed_at_idx').execute();
         await db.schema.alterTable('revocations').dropColumn('changed_at').execute();
+      },
+    },
+
+    // The audit trail (SPEC §7). No foreign key to users: the rows outlive the account. Rows are paged newest
+    // first by (at, id); on PostgreSQL the id compares byte by byte (collation "C"), as on SQLite.
+    '0004_audit': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('id', 'text', (c) => (dialect === 'postgres' ? c.modifyFront(sql`collate "C"`) : c).primaryKey())
+          .addColumn('at', ms, (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text')
+          .addColumn('session_id', 'text')
+          .addColumn('ip', 'text')
+          .addColumn('user_agent', 'text')
+          .addColumn('details', 'text', (c) => c.notNull()) // JSON object
+          .execute();
+        await db.schema.createIndex('audit_events_user_idx').on('audit_events').columns(['user_id', 'at', 'id']).execute();
+        await db.schema.createIndex('audit_events_at_idx').on('audit_events').columns(['at', 'id']).execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('audit_events').execute();
+      },
+    },
+
+    // Mailed single-use tokens (verify email, reset password, change email; SPEC §5), and whether a user's
+    // address is proven. Existing users start unverified.
+    '0005_one_time_tokens': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .alterTable('users')
+          .addColumn('email_verified', 'integer', (c) => c.notNull().defaultTo(0)) // 0 or 1 on both dialects
+          .execute();
+        await db.schema
+          .createTable('one_time_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('secret_hash', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('purpose', 'text', (c) => c.notNull())
+          .addColumn('data', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('one_time_tokens_user_idx').on('one_time_tokens').columns(['user_id', 'purpose']).execute();
+        await db.schema.createIndex('one_time_tokens_expires_at_idx').on('one_time_tokens').column('expires_at').execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('one_time_tokens').execute();
+        await db.schema.alterTable('users').dropColumn('email_verified').execute();
       },
     },
   };

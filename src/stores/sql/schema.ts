@@ -8,6 +8,8 @@ export interface UsersTable {
   password_hash: string;
   /** JSON array of role names. */
   roles: string;
+  /** 0 or 1. */
+  email_verified: number;
   created_at: number;
   updated_at: number;
 }
@@ -75,6 +77,29 @@ export interface RevocationsTable {
   changed_at: number;
 }
 
+export interface OneTimeTokensTable {
+  id: string;
+  secret_hash: string;
+  user_id: string;
+  purpose: 'verify_email' | 'reset_password' | 'change_email';
+  data: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  type: string;
+  /** No foreign key: the trail keeps a deleted user's id. */
+  user_id: string | null;
+  session_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** JSON object: the event's other fields. */
+  details: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -83,4 +108,6 @@ export interface Database {
   refresh_families: RefreshFamiliesTable;
   refresh_tokens: RefreshTokensTable;
   revocations: RevocationsTable;
+  audit_events: AuditEventsTable;
+  one_time_tokens: OneTimeTokensTable;
 }

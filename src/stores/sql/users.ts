@@ -10,9 +10,16 @@ export const toUser = (row: Selectable<UsersTable>): UserRecord => ({
   email: row.email,
   passwordHash: row.password_hash,
   roles: JSON.parse(row.roles) as string[],
+  emailVerified: Number(row.email_verified) === 1,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
+
+/** SQLite's SQLITE_CONSTRAINT_UNIQUE, PostgreSQL's 23505: two writers raced for one address. */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
 
 export function createUserStore(db: Kysely<Database>): UserStore {
   return {
@@ -25,6 +32,7 @@ export function createUserStore(db: Kysely<Database>): UserStore {
           email: user.email,
           password_hash: user.passwordHash,
           roles: JSON.stringify(user.roles),
+          email_verified: user.emailVerified ? 1 : 0,
           created_at: user.createdAt,
           updated_at: user.updatedAt,
         })
@@ -49,6 +57,15 @@ export function createUserStore(db: Kysely<Database>): UserStore {
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },
+    async replacePasswordHash(id, expected, passwordHash, now) {
+      const result = await db
+        .updateTable('users')
+        .set({ password_hash: passwordHash, updated_at: now })
+        .where('id', '=', id)
+        .where('password_hash', '=', expected)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
     async setRoles(id, roles, now) {
       const result = await db
         .updateTable('users')
@@ -56,6 +73,35 @@ export function createUserStore(db: Kysely<Database>): UserStore {
         .where('id', '=', id)
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
+    },
+    async setEmailVerified(id, verified, now) {
+      const result = await db
+        .updateTable('users')
+        .set({ email_verified: verified ? 1 : 0, updated_at: now })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async updateEmail(id, email, emailVerified, now) {
+      // Atomic: one UPDATE that writes only where no other user holds the address; the unique key backs it up.
+      try {
+        const result = await db
+          .updateTable('users')
+          .set({ email, email_verified: emailVerified ? 1 : 0, updated_at: now })
+          .where('id', '=', id)
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('users as other').select('other.id').where('other.email', '=', email).where('other.id', '!=', id))))
+          .executeTakeFirst();
+        if (result.numUpdatedRows > 0n) return 'updated';
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        return 'taken';
+      }
+      const exists = await db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
+      return exists ? 'taken' : 'missing';
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
     },
   };
 }

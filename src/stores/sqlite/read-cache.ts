@@ -93,7 +93,16 @@ export function withReadCache(
       findByEmail: (email) => users.findByEmail(email),
       create: (user) => thenForget(users.create(user), forgetUser(user.id)),
       updatePassword: (id, passwordHash, now) => thenForget(users.updatePassword(id, passwordHash, now), forgetUser(id)),
+      replacePasswordHash: (id, expected, passwordHash, now) =>
+        thenForget(users.replacePasswordHash(id, expected, passwordHash, now), forgetUser(id)),
       setRoles: (id, roles, now) => thenForget(users.setRoles(id, roles, now), forgetUser(id)),
+      setEmailVerified: (id, verified, now) => thenForget(users.setEmailVerified(id, verified, now), forgetUser(id)),
+      updateEmail: (id, email, verified, now) => thenForget(users.updateEmail(id, email, verified, now), forgetUser(id)),
+      // Its sessions go with it (ON DELETE CASCADE).
+      delete: (id) => thenForget(users.delete(id), () => {
+        forgetUser(id)();
+        forgetAllSessions();
+      }),
     },
   };
 }

@@ -4,6 +4,7 @@
 
 import type {
   JsonObject,
+  OneTimeTokenRecord,
   RefreshFamilyRecord,
   RefreshTokenRecord,
   SessionRecord,
@@ -27,7 +28,7 @@ let seq = 0;
 
 export function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
   const n = ++seq;
-  return { id: `usr_${n}`, email: `user${n}@example.com`, passwordHash: HASH, roles: ['user'], createdAt: T0, updatedAt: T0, ...overrides };
+  return { id: `usr_${n}`, email: `user${n}@example.com`, passwordHash: HASH, roles: ['user'], emailVerified: false, createdAt: T0, updatedAt: T0, ...overrides };
 }
 
 export function makeSession(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
@@ -60,6 +61,11 @@ export function makeFamily(userId: string, overrides: Partial<RefreshFamilyRecor
 export function makeToken(familyId: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
   const n = ++seq;
   return { id: `rt_${n}`, familyId, secretHash: `rthash_${n}`, createdAt: T0, usedAt: null, successorId: null, ...overrides };
+}
+
+export function makeOneTimeToken(userId: string, overrides: Partial<OneTimeTokenRecord> = {}): OneTimeTokenRecord {
+  const n = ++seq;
+  return { id: `ott_${n}`, secretHash: `otthash_${n}`, userId, purpose: 'reset_password', data: null, createdAt: T0, expiresAt: T0 + 30 * MIN, ...overrides };
 }
 
 /** JSON of every kind, nested, with non-ASCII text: what a session's data bag must round-trip. */

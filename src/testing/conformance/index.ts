@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Store, UserRecord } from '../../core/store.js';
+import { describeAuditConformance } from './audit.js';
 import { makeUser, type ConformanceContext } from './fixtures.js';
 import { describeKeyConformance } from './keys.js';
+import { describeOneTimeTokenConformance } from './one-time-tokens.js';
 import { describeRateLimitConformance } from './rate-limits.js';
 import { describeRefreshTokenConformance } from './refresh-tokens.js';
 import { describeRevocationConformance } from './revocations.js';
@@ -47,6 +49,8 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Confo
     describeKeyConformance(ctx);
     describeRefreshTokenConformance(ctx);
     describeRevocationConformance(ctx);
+    describeAuditConformance(ctx);
+    describeOneTimeTokenConformance(ctx);
 
     describe('lifecycle', () => {
       it('has a kind', () => {

@@ -1,5 +1,5 @@
-// Owns the conformance tests of UserStore: create (one winner per email), lookups, updates, and records
-// that are the caller's own.
+// Owns the conformance tests of UserStore: create (one winner per email), lookups, updates (the conditional
+// password-hash replacement included), and records that are the caller's own.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -67,6 +67,25 @@ export function describeUserConformance(ctx: ConformanceContext): void {
       assert.deepEqual(await store().users.findByEmail(user.email), expected);
       assert.equal(await store().users.updatePassword('usr_missing', '$argon2id$x', T0), false);
       assert.equal(await store().users.findById('usr_missing'), null);
+    });
+
+    it('replacePasswordHash replaces the hash only while it is still the expected one; false otherwise', async () => {
+      const user = await ctx.createUser({ passwordHash: '$argon2id$old' });
+      assert.equal(await store().users.replacePasswordHash(user.id, '$argon2id$stale', '$argon2id$rehash', T0 + MIN), false);
+      assert.deepEqual(await store().users.findById(user.id), user, 'a hash changed meanwhile stays');
+      assert.equal(await store().users.replacePasswordHash(user.id, '$argon2id$old', '$argon2id$rehash', T0 + MIN), true);
+      const expected = { ...user, passwordHash: '$argon2id$rehash', updatedAt: T0 + MIN };
+      assert.deepEqual(await store().users.findById(user.id), expected);
+      assert.deepEqual(await store().users.findByEmail(user.email), expected);
+      assert.equal(await store().users.replacePasswordHash('usr_missing', '$argon2id$old', '$argon2id$x', T0), false);
+    });
+
+    it('lets one of two concurrent replacePasswordHash from one expected hash win', async () => {
+      const user = await ctx.createUser({ passwordHash: '$argon2id$old' });
+      const results = await Promise.all(
+        ['$argon2id$a', '$argon2id$b'].map((hash) => store().users.replacePasswordHash(user.id, '$argon2id$old', hash, T0 + MIN)),
+      );
+      assert.deepEqual([...results].sort(), [false, true]);
     });
 
     it('setRoles replaces the roles (empty included) and updatedAt; false for an unknown id', async () => {
