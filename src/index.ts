@@ -28,7 +28,8 @@ export { ConfigError, DEFAULTS, resolveConfig } from './core/config.js';
 export type { ConfigSources, GatehouseConfig, GatehouseOptions, LoginMode } from './core/config.js';
 export { ERROR_CODES, ERROR_STATUS, GatehouseError, isGatehouseError } from './core/errors.js';
 export type { ErrorCode } from './core/errors.js';
-export type { AuditEntry, AuditEvent, AuditOutcome, AuditPage, AuditSink } from './core/audit.js';
+export type { AdminAuditPage, AdminEventType, AuditEntry, AuditEvent, AuditOutcome, AuditPage, AuditSink } from './core/audit.js';
+export type { AdminActor, AdminUser, AdminUserDetail, Administration, UserPage } from './core/administration.js';
 export type { RandomBytes } from './core/credentials.js';
 export { canonicalEmail } from './core/email.js';
 export { createArgon2Hasher } from './core/password.js';
@@ -57,5 +58,6 @@ export type {
   SigningKeyRecord,
   Store,
   UserRecord,
+  UserSearch,
   UserStore,
 } from './core/store.js';

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { ROOT } from './kit.js';
@@ -16,6 +17,9 @@ import { bearer, createClient, fakeClock, register, signedIn, startTestServer, t
 import { POSTGRES_URL, SKIP_POSTGRES, describeOrSkip, dropSchema, uniqueName } from './support-services.js';
 
 const SECRET = 'migrate-test-secret-0123456789abcdefghij';
+
+/** A row with every value as text, so SQLite's and PostgreSQL's (bigint as a string) compare. */
+const asText = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : String(v as string | number)]));
 
 function gatehouse(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEHOUSE_')));
@@ -58,18 +62,45 @@ describeOrSkip('gatehouse migrate', SKIP_POSTGRES, () => {
       const revoked = await tokenLogin(before, email);
       assert.equal((await createClient(before).post('/auth/logout', undefined, bearer(revoked.access_token))).status, 204);
       await register(before);
+      // The columns and tables added since 0.1: a verified and a disabled user, a mailed link, the audit trail.
+      const owner = await before.store.users.findByEmail(email);
+      const other = await before.store.users.findByEmail(await register(before));
+      assert.ok(owner && other);
+      assert.ok(await before.store.users.setEmailVerified(owner.id, true, clock()));
+      assert.ok(await before.store.users.setDisabled(other.id, clock(), clock()));
+      await before.store.oneTimeTokens.issue({
+        id: 'migrate-link', secretHash: 'migrate-link-hash', userId: owner.id, purpose: 'reset_password', data: null, createdAt: clock(), expiresAt: clock() + 60_000,
+      });
       const sqlite = `sqlite:${before.dbPath!}`;
       await before.server.close(); // the file stays until before.close()
 
       try {
         const first = await gatehouse(['migrate', sqlite], { GATEHOUSE_DATABASE_URL: target });
         assert.equal(first.code, 0, first.stderr);
-        assert.match(first.stdout, /Copied 2 users, 1 signing_keys, 1 sessions, 2 refresh_families, 2 refresh_tokens, \d+ revocations/);
+        assert.match(first.stdout, /Copied 3 users, 1 signing_keys, 1 sessions, 2 refresh_families, 2 refresh_tokens, \d+ revocations, \d+ audit_events, 1 one_time_tokens/);
         assert.doesNotMatch(first.stdout, /password/);
         assert.doesNotMatch(first.stdout + first.stderr, /deprecated/i, 'no library warning (Kysely\'s orderBy([…]) was one)');
 
         const again = await gatehouse(['migrate', sqlite], { GATEHOUSE_DATABASE_URL: target });
         assert.equal(again.code, 0, again.stderr);
+        {
+          // Every row of these tables, every column, as the SQLite file has it (before a server writes more).
+          const check = new pg.Client({ connectionString: target });
+          await check.connect();
+          const source = new BetterSqlite3(before.dbPath, { readonly: true });
+          try {
+            for (const [table, key] of [['users', 'id'], ['audit_events', 'id'], ['one_time_tokens', 'id']] as const) {
+              const copied = (await check.query<Record<string, unknown>>(`select * from ${table}`)).rows.map(asText);
+              const original = (source.prepare(`select * from ${table}`).all() as Record<string, unknown>[]).map(asText);
+              const byKey = (a: Record<string, string | null>, b: Record<string, string | null>) => ((a[key] ?? '') < (b[key] ?? '') ? -1 : 1);
+              assert.ok(original.length > 0, table);
+              assert.deepEqual(copied.sort(byKey), original.sort(byKey), table);
+            }
+          } finally {
+            source.close();
+          }
+          await check.end();
+        }
 
         const after = await startTestServer({ store: await createPostgresStore({ connectionString: POSTGRES_URL!, schema }), clock, options: { secret: SECRET } });
         try {
@@ -84,8 +115,11 @@ describeOrSkip('gatehouse migrate', SKIP_POSTGRES, () => {
           const check = new pg.Client({ connectionString: target });
           await check.connect();
           const users = await check.query<{ n: number }>('select count(*)::int as n from users');
+          assert.equal(users.rows[0]!.n, 3, 'the second run copied nothing twice');
           await check.end();
-          assert.equal(users.rows[0]!.n, 2, 'the second run copied nothing twice');
+          assert.equal((await after.store.users.findById(other.id))?.disabledAt, clock(), 'still disabled');
+          assert.equal((await after.store.users.findById(owner.id))?.emailVerified, true, 'still verified');
+          assert.equal((await after.store.oneTimeTokens.consume('migrate-link'))?.userId, owner.id, 'the mailed link');
         } finally {
           await after.close();
         }

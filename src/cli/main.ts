@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Owns the command line: `gatehouse serve` (configuration from flags and GATEHOUSE_* variables, graceful
-// shutdown on SIGTERM/SIGINT), `gatehouse keys rotate|list`, `gatehouse roles grant|revoke EMAIL ROLE` and
-// `gatehouse migrate SOURCE_URL`, all on the same store and secret as the server; `--help` on any of them.
+// shutdown on SIGTERM/SIGINT), `gatehouse keys rotate|list`, `gatehouse roles grant|revoke EMAIL ROLE`,
+// `gatehouse migrate SOURCE_URL` and the administration commands (admin-commands.ts: users, sessions, audit),
+// all on the same store and secret as the server; `--help` on any of them.
 import { ConfigError, redactUrlPassword } from '../core/option-table.js';
 import { createGatehouse, type Gatehouse } from '../core/engine.js';
 import { resolveServerConfig, type ServerConfig } from '../server/config.js';
@@ -9,8 +10,9 @@ import { loadOrCreateSecret } from '../server/secret.js';
 import { createServer } from '../server/server.js';
 import { openSqlDatabase, openStore } from '../server/open-store.js';
 import { copyDatabase } from '../stores/sql/copy.js';
+import { runAdminCommand, takeFlags } from './admin-commands.js';
 import { unknownVariableWarnings } from './env-check.js';
-import { commandsUnder, findCommand, usage, UsageError } from './usage.js';
+import { commandsUnder, findCommand, usage, UsageError, type CommandSpec } from './usage.js';
 
 async function serve(config: Readonly<ServerConfig>): Promise<void> {
   const store = await openStore(config);
@@ -94,10 +96,16 @@ async function run(args: readonly string[]): Promise<number> {
     process.stdout.write(usage(commandsUnder(positional).length > 0 ? commandsUnder(positional) : undefined));
     return 0;
   }
-  const { command, args: [first = '', second = ''] } = findCommand(positional);
+  const { command, args: words } = findCommand(positional);
+  const [first = '', second = ''] = words;
   for (const warning of unknownVariableWarnings(process.env)) process.stderr.write(`${warning}\n`);
-  const config = resolveServerConfig({ env: process.env, argv: flags });
-  switch (command.words.join(' ')) {
+  const spec: CommandSpec = command;
+  const own = takeFlags(flags, (spec.flags ?? []).map((f) => f.split(' ')[0] ?? ''));
+  const config = resolveServerConfig({ env: process.env, argv: own.rest });
+  const name = command.words.join(' ');
+  const admin = await runAdminCommand(name, words, own.values, (task) => withEngine(config, task));
+  if (admin !== null) return admin;
+  switch (name) {
     case 'serve':
       await serve(config);
       return -1;

@@ -9,6 +9,8 @@ export interface CommandSpec {
   words: readonly string[];
   /** Its positional arguments, in order: `['EMAIL', 'ROLE']`. */
   args: readonly string[];
+  /** Its own flags, as the usage line shows them: `['--limit N']`. */
+  flags?: readonly string[];
   summary: string;
 }
 
@@ -18,6 +20,13 @@ export const COMMANDS = [
   { words: ['keys', 'list'], args: [], summary: 'list signing keys (public data only)' },
   { words: ['roles', 'grant'], args: ['EMAIL', 'ROLE'], summary: 'give a user a role' },
   { words: ['roles', 'revoke'], args: ['EMAIL', 'ROLE'], summary: "take a role away; access tokens issued before are refused" },
+  { words: ['users', 'list'], args: [], flags: ['--query TEXT', '--limit N'], summary: 'list users (email containing TEXT), by email' },
+  { words: ['users', 'show'], args: ['EMAIL'], summary: 'show a user with their sessions and factors' },
+  { words: ['users', 'disable'], args: ['EMAIL'], summary: 'disable a user: every session and token ends now, sign-in is refused' },
+  { words: ['users', 'enable'], args: ['EMAIL'], summary: 'enable a disabled user again' },
+  { words: ['users', 'delete'], args: ['EMAIL'], summary: 'delete a user with every session and token' },
+  { words: ['sessions', 'revoke'], args: ['EMAIL'], summary: "end every session and token family of a user, access tokens included" },
+  { words: ['audit'], args: [], flags: ['--user EMAIL', '--limit N'], summary: 'the newest audit events (default 20), of every user or of one' },
   {
     words: ['migrate'],
     args: ['SOURCE_URL'],
@@ -82,7 +91,7 @@ function defaultText(key: string, value: unknown): string {
 }
 
 function commandLine(c: CommandSpec): string {
-  return ['gatehouse', ...c.words, ...c.args, '[options]'].join(' ');
+  return ['gatehouse', ...c.words, ...c.args, ...(c.flags ?? []).map((f) => `[${f}]`), '[options]'].join(' ');
 }
 
 export function usage(commands: readonly CommandSpec[] = COMMANDS): string {

@@ -8,7 +8,7 @@ import type { EngineParts } from './parts.js';
 
 const ROLE = /^[a-z][a-z0-9_.:-]{0,63}$/;
 
-function requireRole(role: string): void {
+export function requireRole(role: string): void {
   if (!ROLE.test(role)) throw new GatehouseError('invalid_request', 'A role is lower-case letters, digits and _.:- (up to 64).');
 }
 

@@ -72,6 +72,7 @@ async function userWithOldHash(store: Store, options: { type?: 0 | 1 | 2; memory
     passwordHash,
     roles: [],
     emailVerified: true,
+    disabledAt: null,
     createdAt: T0,
     updatedAt: T0,
   };

@@ -118,6 +118,7 @@ export async function createAccounts(deps: {
         passwordHash: await hasher.hash(password),
         roles: [],
         emailVerified: false,
+        disabledAt: null,
         createdAt: now,
         updatedAt: now,
       };
@@ -135,6 +136,11 @@ export async function createAccounts(deps: {
       const valid = await hasher.verify(user?.passwordHash ?? dummyHash, password);
       if (!user || !valid) {
         await audit.recordOrFail({ type: 'login.failed', reason: 'invalid_credentials', userId: user?.id ?? null, ...client(context) }, now);
+        throw new GatehouseError('invalid_credentials', 'Email or password is incorrect.');
+      }
+      if (user.disabledAt !== null) {
+        // Only after the password, and the same answer as a wrong one: nobody learns that the account is disabled.
+        await audit.recordOrFail({ type: 'login.failed', reason: 'account_disabled', userId: user.id, ...client(context) }, now);
         throw new GatehouseError('invalid_credentials', 'Email or password is incorrect.');
       }
       await clearAttempts(store.rateLimits, accountRule, email);

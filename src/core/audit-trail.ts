@@ -2,11 +2,11 @@
 // the order a request needs — a login's row before the credential leaves (no row, no login: 503), the row of
 // a change already made after it (a failed write never undoes the change or fails its request) — with ids
 // that sort within one millisecond; a user's own events paged newest first behind an opaque cursor; retention.
-import type { AuditEntry, AuditEvent, AuditOutcome, AuditPage, AuditSink } from './audit.js';
+import type { AdminAuditPage, AuditEntry, AuditEvent, AuditOutcome, AuditPage, AuditSink } from './audit.js';
 import type { RandomBytes } from './credentials.js';
 import { GatehouseError } from './errors.js';
 import type { SessionContext } from './sessions.js';
-import type { AuditPosition, AuditRecord, AuditStore, JsonObject } from './store.js';
+import type { AuditPosition, AuditQuery, AuditRecord, AuditStore, JsonObject } from './store.js';
 
 export const AUDIT_PAGE_DEFAULT = 20;
 export const AUDIT_PAGE_MAX = 100;
@@ -28,6 +28,8 @@ export interface AuditTrail {
   recordAfter(event: AuditEvent, now: number): Promise<void>;
   /** The user's events, newest first. Throws `invalid_request` for a limit outside 1..100 or a bad cursor. */
   list(userId: string, page: { limit?: number | undefined; cursor?: string | null | undefined }): Promise<AuditPage>;
+  /** Every user's events (or one user's), newest first, each with its user: for administrators. Throws as `list`. */
+  listAll(page: { limit?: number | undefined; cursor?: string | null | undefined; userId?: string | undefined }): Promise<AdminAuditPage>;
   /** Deletes the rows older than the retention at `now`; returns how many. */
   prune(now: number): Promise<number>;
 }
@@ -95,6 +97,22 @@ function decodeCursor(cursor: string): AuditPosition {
 /** Where a request came from, as the events of a login, a registration or a password change carry it. */
 export const auditClient = (context: SessionContext) => ({ ip: context.ip, userAgent: context.userAgent });
 
+/** One page of records: the limit checked, the cursor decoded, and the cursor of the next page if there is one. */
+async function pageOf(
+  { limit = AUDIT_PAGE_DEFAULT, cursor = null }: { limit?: number | undefined; cursor?: string | null | undefined },
+  read: (query: AuditQuery) => Promise<AuditRecord[]>,
+): Promise<{ records: AuditRecord[]; next: string | null }> {
+  if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_PAGE_MAX) {
+    throw new GatehouseError('invalid_request', `limit must be a whole number from 1 to ${AUDIT_PAGE_MAX}.`);
+  }
+  const after = cursor === null ? null : decodeCursor(cursor);
+  // One more than asked: whether there is a next page, without a second query.
+  const records = await read({ limit: limit + 1, after });
+  const page = records.slice(0, limit);
+  const last = page.at(-1);
+  return { records: page, next: records.length > limit && last ? encodeCursor(last) : null };
+}
+
 export function createAuditTrail(deps: { store: AuditStore; sink: AuditSink; random: RandomBytes; retentionSeconds: number }): AuditTrail {
   const { store, sink } = deps;
   const nextId = auditIds(deps.random);
@@ -116,16 +134,14 @@ export function createAuditTrail(deps: { store: AuditStore; sink: AuditSink; ran
       sink(event, outcome);
     },
 
-    async list(userId, { limit = AUDIT_PAGE_DEFAULT, cursor = null }) {
-      if (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_PAGE_MAX) {
-        throw new GatehouseError('invalid_request', `limit must be a whole number from 1 to ${AUDIT_PAGE_MAX}.`);
-      }
-      const after = cursor === null ? null : decodeCursor(cursor);
-      // One more than asked: whether there is a next page, without a second query.
-      const records = await store.listByUser(userId, { limit: limit + 1, after });
-      const page = records.slice(0, limit);
-      const last = page.at(-1);
-      return { events: page.map(toEntry), next: records.length > limit && last ? encodeCursor(last) : null };
+    async list(userId, page) {
+      const { records, next } = await pageOf(page, (query) => store.listByUser(userId, query));
+      return { events: records.map(toEntry), next };
+    },
+
+    async listAll({ userId, ...page }) {
+      const { records, next } = await pageOf(page, (query) => (userId === undefined ? store.listAll(query) : store.listByUser(userId, query)));
+      return { events: records.map((record) => ({ ...toEntry(record), userId: record.userId })), next };
     },
 
     prune: (now) => store.deleteOlderThan(now - deps.retentionSeconds * 1000),

@@ -5,14 +5,26 @@
 // token or session secret.
 import type { JsonObject } from './store.js';
 
+/** What an administrator did to a user: its own event, beside any the operation itself records. */
+export type AdminEventType =
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'user.deleted'
+  | 'admin.sessions_revoked'
+  | 'admin.session_revoked'
+  | 'admin.role_granted'
+  | 'admin.role_revoked'
+  | 'admin.password_reset_forced';
+
 export type AuditEvent =
   | { type: 'user.registered'; userId: string; ip: string | null; userAgent?: string | null }
   | { type: 'login.succeeded'; userId: string; sessionId: string; mode: 'session' | 'token' | 'hybrid'; ip: string | null; userAgent?: string | null }
-  | { type: 'login.failed'; reason: 'invalid_credentials' | 'rate_limited'; userId: string | null; ip: string | null; userAgent?: string | null }
+  | { type: 'login.failed'; reason: 'invalid_credentials' | 'rate_limited' | 'account_disabled'; userId: string | null; ip: string | null; userAgent?: string | null }
   | { type: 'logout'; userId: string; sessionId: string }
   | { type: 'session.revoked'; userId: string; sessionId: string }
   | { type: 'sessions.revoked_all'; userId: string; count: number }
   | { type: 'session.expired'; userId: string; sessionId: string }
+  | { type: 'session.evicted'; userId: string; sessionId: string; mode: 'session' | 'token' | 'hybrid' }
   | { type: 'refresh.reused'; userId: string | null; sessionId: string }
   | { type: 'password.changed'; userId: string; sessionId: string; ip?: string | null; userAgent?: string | null }
   | { type: 'password.rehash_failed'; userId: string; ip: string | null; userAgent?: string | null }
@@ -21,7 +33,9 @@ export type AuditEvent =
   | { type: 'email.verified'; userId: string }
   | { type: 'password.reset'; userId: string; ip: string | null }
   | { type: 'email.changed'; userId: string }
-  | { type: 'account.deleted'; userId: string; ip: string | null };
+  | { type: 'account.deleted'; userId: string; ip: string | null }
+  // Administrators' actions (SPEC §7, core/administration.ts): `adminId` is who acted, null for the command line.
+  | { type: AdminEventType; userId: string; adminId: string | null; sessionId?: string; role?: string; ip: string | null; userAgent: string | null };
 
 /**
  * Whether the event's row reached the store. Only an event about something already done (a logout, a
@@ -44,6 +58,13 @@ export interface AuditEntry {
   sessionId: string | null;
   /** The event's other fields: `mode`, `reason`, `count`, `role`. */
   details: JsonObject;
+}
+
+/** A page of every user's events, as an administrator reads it (`GET /admin/audit`). */
+export interface AdminAuditPage {
+  /** Newest first, each with the user it concerns (null: none known, e.g. a failed login for an unknown email). */
+  events: (AuditEntry & { userId: string | null })[];
+  next: string | null;
 }
 
 export interface AuditPage {

@@ -56,6 +56,8 @@ export interface GatehouseConfig {
   keyPublishLeadSeconds: number;
   sessionIdleTtlSeconds: number;
   sessionAbsoluteTtlSeconds: number;
+  /** A login past this many web sessions and token families of one user ends the least recently used. */
+  maxSessionsPerUser: number;
   modes: readonly LoginMode[];
   /** Exact origins (scheme://host[:port]) allowed for CORS and CSRF origin checks, besides the server's own. */
   allowedOrigins: readonly string[];
@@ -110,6 +112,7 @@ export const DEFAULTS: Readonly<GatehouseConfig> = Object.freeze<GatehouseConfig
   keyPublishLeadSeconds: 10 * MINUTE,
   sessionIdleTtlSeconds: DAY,
   sessionAbsoluteTtlSeconds: 30 * DAY,
+  maxSessionsPerUser: 100,
   modes: ['session', 'token', 'hybrid'],
   allowedOrigins: [],
   insecureCookies: false,
@@ -176,6 +179,7 @@ export const OPTIONS: OptionTable<GatehouseConfig> = {
   keyPublishLeadSeconds: { env: 'GATEHOUSE_KEY_PUBLISH_LEAD', parse: duration(3 * MINUTE, DAY) },
   sessionIdleTtlSeconds: { env: 'GATEHOUSE_SESSION_IDLE_TTL', parse: duration(MINUTE, 365 * DAY) },
   sessionAbsoluteTtlSeconds: { env: 'GATEHOUSE_SESSION_ABSOLUTE_TTL', parse: duration(MINUTE, 365 * DAY) },
+  maxSessionsPerUser: { env: 'GATEHOUSE_MAX_SESSIONS_PER_USER', parse: integer(1, 100_000) },
   modes: {
     env: 'GATEHOUSE_MODES',
     parse: (input) => {

@@ -6,6 +6,7 @@ import { createAccessRevoker } from './access-revocation.js';
 import { createAccountChanges } from './account-changes.js';
 import { createAccountDeletion } from './account-deletion.js';
 import { createAccountMail } from './account-mail.js';
+import { createAdministration } from './administration.js';
 import { createAccounts, publicUser } from './accounts.js';
 import type { AuditSink } from './audit.js';
 import { createAuditTrail } from './audit-trail.js';
@@ -120,7 +121,9 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const hasher = boundHasher(deps.hasher ?? createArgon2Hasher(), config.hashConcurrency, config.hashQueueLimit);
   const accounts = await createAccounts({ store, config, hasher, random, audit });
   const keys = await createKeyRing({ store: store.keys, box, config, random });
-  const revocations = createRevocationList(store.revocations, store.revocationBus && { bus: store.revocationBus, clock });
+  // Reconciled with the store every RECONCILE_MS even without a bus: another process (the CLI disabling a user
+  // or revoking a role, a second instance on one database) may have written a revocation.
+  const revocations = createRevocationList(store.revocations, { ...(store.revocationBus ? { bus: store.revocationBus } : {}), clock });
   // Sessions shared with other instances (a bus) are cached briefly, kept correct by the revocation feed.
   const sessions = createSessionService({ store, config, random, audit, ...(store.revocationBus ? { revocations } : {}) });
   const parts: EngineParts = {
@@ -151,6 +154,9 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
     linkBase: () => config.publicUrl ?? deps.linkBase?.() ?? noLinkBase(),
     onError: deps.onMailError ?? (() => {}),
   };
+  const oneTimeTokens = createOneTimeTokens(store.oneTimeTokens, random);
+  const devices = createDevices(parts);
+  const unknowable = () => Buffer.from(random(32)).toString('base64url');
   const gatehouse: Gatehouse = {
     config,
     ...principalMembers,
@@ -158,9 +164,10 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
     ...refreshMembers,
     ...hybridMembers,
     ...logout,
-    ...createAccountMail(parts, createOneTimeTokens(store.oneTimeTokens, random), mail, logout.logoutAll),
+    ...createAccountMail(parts, oneTimeTokens, mail, logout.logoutAll),
     ...createAccountDeletion(parts, logout.logoutAll),
-    ...createDevices(parts),
+    ...devices,
+    admin: createAdministration(parts, { logoutAll: logout.logoutAll, devices, oneTimeTokens, mail, random: unknowable }),
     ...createAccountChanges(parts),
     ...createOperations(parts),
     async getUser(userId) {

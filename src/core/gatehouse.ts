@@ -3,6 +3,7 @@
 // the revocation feed, key rotation), never the engine's store, key ring, revocation list or clock.
 import type { AccessClaims } from './access-tokens.js';
 import type { PublicUser } from './accounts.js';
+import type { Administration } from './administration.js';
 import type { AuditPage } from './audit.js';
 import type { GatehouseConfig, LoginMode } from './config.js';
 import type { PublicJwk } from './keys.js';
@@ -199,6 +200,8 @@ export interface Gatehouse {
    * sessions see it on their next request. Returns false for an unknown email; true if the user lacked the role.
    */
   revokeRole(email: string, role: string): Promise<boolean>;
+  /** What administrators do to other users' accounts (SPEC §7): the `/admin/` API and the CLI call it. */
+  readonly admin: Administration;
   /** Keeps a small JSON bag on the session (at most `sessionDataMaxBytes` serialised). */
   setSessionData(sessionId: string, data: JsonObject | null): Promise<boolean>;
   jwks(): { keys: PublicJwk[] };

@@ -7,6 +7,7 @@ import type { LoginMode } from './config.js';
 import { GatehouseError } from './errors.js';
 import type { Gatehouse, LoginResult, TokenPair } from './gatehouse.js';
 import type { EngineParts } from './parts.js';
+import { createSessionCap } from './session-cap.js';
 import type { SessionContext } from './sessions.js';
 import type { RefreshFamilyRecord } from './store.js';
 
@@ -30,6 +31,7 @@ export async function issuePair(
 
 export function createLogin(parts: EngineParts): Pick<Gatehouse, 'register' | 'login' | 'exchange'> {
   const { config, clock, audit, accounts, sessions, refreshTokens, tokens, familyCsrf } = parts;
+  const cap = createSessionCap(parts);
 
   function requireMode(mode: LoginMode): void {
     if (!config.modes.includes(mode)) {
@@ -54,10 +56,12 @@ export function createLogin(parts: EngineParts): Pick<Gatehouse, 'register' | 'l
         const session = await sessions.create(user.id, context, now);
         // The row before the credential leaves: a login the trail cannot record does not happen (503).
         await audit.recordOrFail({ type: 'login.succeeded', userId: user.id, sessionId: session.session.id, mode, ...auditClient(context) }, now);
+        await cap.enforce(user.id, session.session.id, now);
         return { mode, user: publicUser(user), session };
       }
       const issued = await refreshTokens.start(user.id, mode, context, now);
       await audit.recordOrFail({ type: 'login.succeeded', userId: user.id, sessionId: issued.family.id, mode, ...auditClient(context) }, now);
+      await cap.enforce(user.id, issued.family.id, now);
       const pair = await issuePair(parts, user, issued.family, issued.token, now);
       if (mode === 'hybrid') return { mode, user: publicUser(user), tokens: pair, csrfToken: familyCsrf.token(issued.family.id) };
       return { mode, user: publicUser(user), tokens: pair };

@@ -34,7 +34,7 @@ export function createPrincipals(parts: EngineParts): { principals: Principals; 
       const valid = await sessions.validate(token, now);
       if (!valid) return null;
       const user = await store.users.findById(valid.session.userId);
-      if (!user) return null;
+      if (!user || user.disabledAt !== null) return null; // disabling also ends every session: this is the backstop
       const { session } = valid;
       return { mode: 'session', userId: user.id, sessionId: session.id, roles: user.roles, expiresAt: session.expiresAt, session: valid };
     },

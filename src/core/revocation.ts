@@ -4,8 +4,9 @@
 // so a restart forgets nothing; entries leave when the tokens they cover have expired. With several instances
 // (a RevocationBus), each revocation is also published, the others' are applied as they arrive, and the view
 // is not `live` (callers fail closed) from a lost subscription until the store has been re-read. A publish can
-// fail after the store write: every instance with a bus also reads what is new in the store every
-// RECONCILE_MS, so such a revocation still reaches all of them within that bound.
+// fail after the store write, and another process (the CLI, an instance without a bus on the same database) may
+// write one: every engine's view also reads what is new in the store every RECONCILE_MS, so such a revocation
+// still reaches all of them within that bound.
 import type { RevocationBus, RevocationRecord, RevocationStore } from './store.js';
 
 /**
@@ -51,7 +52,8 @@ const RELOAD_RETRY_MS = 500;
 export const RECONCILE_MS = 5_000;
 
 export interface RevocationSync {
-  bus: RevocationBus;
+  /** Other instances' revocations, live (none: a single instance, which still reconciles with the store). */
+  bus?: RevocationBus;
   clock: () => number;
   /** Default RECONCILE_MS. */
   reconcileMs?: number;
@@ -95,16 +97,17 @@ export function createRevocationList(store: RevocationStore, sync?: RevocationSy
   const load = (now: number) => catchUp(null, now);
 
   // Each (re)subscription re-reads the store; only the latest one may declare the view live again.
-  let listening = sync === undefined;
+  const bus = sync?.bus;
+  let listening = bus === undefined;
   let generation = 0;
   let retry: ReturnType<typeof setTimeout> | undefined;
-  const subscription = sync?.bus.start({
+  const subscription = bus?.start({
     revocation: apply,
     live(up) {
       const current = ++generation;
       listening = false;
       clearTimeout(retry);
-      if (!up) return;
+      if (!up || !sync) return;
       const reload = () => {
         load(sync.clock()).then(
           () => { if (current === generation) listening = true; },
@@ -139,8 +142,8 @@ export function createRevocationList(store: RevocationStore, sync?: RevocationSy
         await store.add(revocation);
         apply(revocation);
       }
-      if (!sync) return;
-      const published = await Promise.allSettled(revocations.map((revocation) => sync.bus.publish(revocation)));
+      if (!bus) return;
+      const published = await Promise.allSettled(revocations.map((revocation) => bus.publish(revocation)));
       const failed = published.find((result) => result.status === 'rejected');
       if (failed) throw failed.reason;
     },

@@ -14,8 +14,20 @@ export interface UserRecord {
   roles: string[];
   /** Whether the owner proved the address (a verification or email-change link, SPEC §5). */
   emailVerified: boolean;
+  /** When an administrator disabled the account (SPEC §7); null while enabled. A disabled user cannot sign in. */
+  disabledAt: number | null;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A page of users whose email contains `query` (empty: all), by email ascending, after `afterEmail`. */
+export interface UserSearch {
+  /** Matched as a plain substring of the canonical email (no wildcards). */
+  query: string;
+  /** At most this many (a positive integer). */
+  limit: number;
+  /** Only users whose email sorts after this one (plain byte order); null or absent: from the first. */
+  afterEmail?: string | null;
 }
 
 /** What `UserStore.updateEmail` did: the unique email key decides `taken`, never a read-then-write. */
@@ -39,6 +51,10 @@ export interface UserStore {
   setEmailVerified(id: string, verified: boolean, now: number): Promise<boolean>;
   /** Replaces the email (canonical) and `emailVerified`, atomically against the unique email key. */
   updateEmail(id: string, email: string, emailVerified: boolean, now: number): Promise<EmailUpdate>;
+  /** Sets or clears `disabledAt` (null: enabled). Returns false when the user does not exist. */
+  setDisabled(id: string, disabledAt: number | null, now: number): Promise<boolean>;
+  /** Finds users for administrators (see `UserSearch`): by email ascending, in plain byte order. */
+  search(search: UserSearch): Promise<UserRecord[]>;
   /** Deletes the user (SQL: its sessions, families and one-time tokens cascade). Returns false when unknown. */
   delete(id: string): Promise<boolean>;
 }

@@ -25,7 +25,7 @@ export function createTokenRefresh(parts: EngineParts): { rotation: FamilyRotati
       try {
         const rotated = await refreshTokens.rotate(found, now);
         const user = await store.users.findById(rotated.family.userId);
-        if (!user) throw invalidRefreshToken();
+        if (!user || user.disabledAt !== null) throw invalidRefreshToken();
         return await issuePair(parts, user, rotated.family, rotated.token, now);
       } catch (error) {
         if (error instanceof GatehouseError && error.code === 'refresh_token_reused') {

@@ -6,6 +6,7 @@
 import type { Gatehouse, TokenPair } from '../core/engine.js';
 import { GatehouseError } from '../core/errors.js';
 import { accountRoutes } from './account-routes.js';
+import { adminRoutes } from './admin-routes.js';
 import { authenticate, challenge, csrfGate, presentedCredentials } from './authenticate.js';
 import { clearedAuthCookies, cookieNames, hybridCookies, readCookie, readCookies, sessionCookies } from './cookies.js';
 import { errorResponse } from './errors.js';
@@ -237,6 +238,7 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
     }),
 
     ...accountRoutes(gatehouse, route, context, cookiesCleared),
+    ...adminRoutes(gatehouse, route, context),
 
     {
       method: 'GET',

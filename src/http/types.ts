@@ -47,7 +47,7 @@ export function isStream(response: HttpResponse | HttpStream): response is HttpS
 }
 
 /** The only query parameters the HTTP core reads (`GET /auth/audit` paging); any other is dropped unread. */
-const QUERY_PARAMETERS: ReadonlySet<string> = new Set(['limit', 'cursor']);
+const QUERY_PARAMETERS: ReadonlySet<string> = new Set(['limit', 'cursor', 'query']);
 const NO_QUERY: Readonly<Record<string, string>> = Object.freeze({});
 
 /**

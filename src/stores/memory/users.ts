@@ -63,6 +63,20 @@ export function createUserStore(): UserStore {
       Object.assign(user, { email, emailVerified, updatedAt: now });
       return 'updated';
     },
+    async setDisabled(id, disabledAt, now) {
+      const user = byId.get(id);
+      if (!user) return false;
+      user.disabledAt = disabledAt;
+      user.updatedAt = now;
+      return true;
+    },
+    async search({ query, limit, afterEmail = null }) {
+      const emails = [...idByEmail.keys()].filter((email) => email.includes(query) && (afterEmail === null || email > afterEmail)).sort();
+      return emails.slice(0, limit).flatMap((email) => {
+        const user = byId.get(idByEmail.get(email) ?? '');
+        return user ? [structuredClone(user)] : [];
+      });
+    },
     async delete(id) {
       const user = byId.get(id);
       if (!user) return false;

@@ -31,7 +31,7 @@ if (SKIP_POSTGRES) {
           createPostgresStore({ connectionString: url, schema }),
         ]);
         const at = 4_102_444_800_123; // 2100-01-01, past 32-bit seconds and int4 milliseconds
-        await a.users.create({ id: 'u1', email: 'a@example.com', passwordHash: 'h', roles: [], emailVerified: false, createdAt: at, updatedAt: at });
+        await a.users.create({ id: 'u1', email: 'a@example.com', passwordHash: 'h', roles: [], emailVerified: false, disabledAt: null, createdAt: at, updatedAt: at });
         const user = await b.users.findById('u1');
         assert.equal(user?.createdAt, at);
         assert.equal(typeof user?.createdAt, 'number');
@@ -46,7 +46,7 @@ if (SKIP_POSTGRES) {
       try {
         const a = await createPostgresStore({ connectionString: url, schema: first });
         const b = await createPostgresStore({ connectionString: url, schema: second }); // while the first exists
-        await a.users.create({ id: 'u1', email: 'a@example.com', passwordHash: 'h', roles: [], emailVerified: false, createdAt: 1, updatedAt: 1 });
+        await a.users.create({ id: 'u1', email: 'a@example.com', passwordHash: 'h', roles: [], emailVerified: false, disabledAt: null, createdAt: 1, updatedAt: 1 });
         assert.equal(await b.users.findById('u1'), null);
         await Promise.all([a.close(), b.close()]);
       } finally {

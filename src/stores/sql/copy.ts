@@ -1,6 +1,8 @@
 // Owns copying one SQL database into another (SQLite → PostgreSQL for `gatehouse migrate`): every table the
 // server keeps, in foreign-key order, in batches, in one transaction on the target, skipping rows the target
-// already has, so a copy is all-or-nothing and can be run again. Rate-limit windows are not copied.
+// already has, so a copy is all-or-nothing and can be run again. Rate-limit windows are not copied. Users come
+// with every column the schema has (email_verified, disabled_at); mailed one-time tokens are copied too, so a
+// link sent before the move still works after it (expired ones go with the next upkeep).
 
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
@@ -14,6 +16,7 @@ const TABLES = [
   ['refresh_tokens', ['id']],
   ['revocations', ['kind', 'subject']],
   ['audit_events', ['id']],
+  ['one_time_tokens', ['id']],
 ] as const satisfies readonly (readonly [keyof Database, readonly string[]])[];
 
 export type CopiedTable = (typeof TABLES)[number][0];

@@ -171,6 +171,16 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable('users').dropColumn('email_verified').execute();
       },
     },
+
+    // Administrators disable accounts (SPEC §7): when, or NULL while enabled. Existing users stay enabled.
+    '0006_user_disabled': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('users').addColumn('disabled_at', ms).execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('users').dropColumn('disabled_at').execute();
+      },
+    },
   };
 }
 

@@ -10,6 +10,8 @@ export interface UsersTable {
   roles: string;
   /** 0 or 1. */
   email_verified: number;
+  /** Epoch ms, or NULL while enabled. */
+  disabled_at: number | null;
   created_at: number;
   updated_at: number;
 }

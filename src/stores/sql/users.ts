@@ -1,7 +1,7 @@
 // Owns the SQL user store (SQLite and PostgreSQL) and its row mapper; the UNIQUE(email) constraint makes
 // create atomic.
 
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { UserRecord, UserStore } from '../../core/store.js';
 import type { Database, UsersTable } from './schema.js';
 
@@ -11,6 +11,7 @@ export const toUser = (row: Selectable<UsersTable>): UserRecord => ({
   passwordHash: row.password_hash,
   roles: JSON.parse(row.roles) as string[],
   emailVerified: Number(row.email_verified) === 1,
+  disabledAt: row.disabled_at === null ? null : Number(row.disabled_at),
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -33,6 +34,7 @@ export function createUserStore(db: Kysely<Database>): UserStore {
           password_hash: user.passwordHash,
           roles: JSON.stringify(user.roles),
           email_verified: user.emailVerified ? 1 : 0,
+          disabled_at: user.disabledAt,
           created_at: user.createdAt,
           updated_at: user.updatedAt,
         })
@@ -98,6 +100,18 @@ export function createUserStore(db: Kysely<Database>): UserStore {
       }
       const exists = await db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
       return exists ? 'taken' : 'missing';
+    },
+    async setDisabled(id, disabledAt, now) {
+      const result = await db.updateTable('users').set({ disabled_at: disabledAt, updated_at: now }).where('id', '=', id).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async search({ query, limit, afterEmail = null }) {
+      // A plain substring: LIKE's wildcards and the escape character in the query are escaped, never interpreted.
+      const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      let select = db.selectFrom('users').selectAll().where(sql<boolean>`email like ${pattern} escape '\\'`);
+      if (afterEmail !== null) select = select.where('email', '>', afterEmail);
+      const rows = await select.orderBy('email').limit(limit).execute();
+      return rows.map(toUser);
     },
     async delete(id) {
       const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();

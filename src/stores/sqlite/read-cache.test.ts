@@ -13,7 +13,7 @@ import { createSqliteStore } from './index.js';
 import { CHANGE_CHECK_INTERVAL_MS } from './read-cache.js';
 
 const T0 = 1_700_000_000_000;
-const user = (id: string): UserRecord => ({ id, email: `${id}@example.com`, passwordHash: 'h', roles: ['reader'], emailVerified: false, createdAt: T0, updatedAt: T0 });
+const user = (id: string): UserRecord => ({ id, email: `${id}@example.com`, passwordHash: 'h', roles: ['reader'], emailVerified: false, disabledAt: null, createdAt: T0, updatedAt: T0 });
 const session = (id: string, userId: string): SessionRecord => ({
   id, secretHash: 'h', userId, createdAt: T0, lastActiveAt: T0, expiresAt: T0 + 60_000,
   absoluteExpiresAt: T0 + 120_000, userAgent: null, ip: null, data: null,

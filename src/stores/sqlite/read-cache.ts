@@ -98,6 +98,8 @@ export function withReadCache(
       setRoles: (id, roles, now) => thenForget(users.setRoles(id, roles, now), forgetUser(id)),
       setEmailVerified: (id, verified, now) => thenForget(users.setEmailVerified(id, verified, now), forgetUser(id)),
       updateEmail: (id, email, verified, now) => thenForget(users.updateEmail(id, email, verified, now), forgetUser(id)),
+      setDisabled: (id, disabledAt, now) => thenForget(users.setDisabled(id, disabledAt, now), forgetUser(id)),
+      search: (search) => users.search(search),
       // Its sessions go with it (ON DELETE CASCADE).
       delete: (id) => thenForget(users.delete(id), () => {
         forgetUser(id)();

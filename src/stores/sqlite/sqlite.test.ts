@@ -31,7 +31,7 @@ runStoreConformance('sqlite', async () => {
 
 const T0 = 1_700_000_000_000;
 const user: UserRecord = {
-  id: 'usr_1', email: 'a@example.com', passwordHash: '$argon2id$x', roles: ['admin'], emailVerified: false, createdAt: T0, updatedAt: T0,
+  id: 'usr_1', email: 'a@example.com', passwordHash: '$argon2id$x', roles: ['admin'], emailVerified: false, disabledAt: null, createdAt: T0, updatedAt: T0,
 };
 const session: SessionRecord = {
   id: 'ses_1', secretHash: 'h', userId: user.id, createdAt: T0, lastActiveAt: T0, expiresAt: T0 + 1000,
@@ -132,7 +132,7 @@ describe('sqlite store', () => {
     const raw = new BetterSqlite3(file);
     try {
       const rows = raw.prepare('SELECT name FROM kysely_migration ORDER BY name').all();
-      assert.deepEqual(rows, [{ name: '0001_initial' }, { name: '0002_tokens' }, { name: '0003_revocation_changes' }, { name: '0004_audit' }, { name: '0005_one_time_tokens' }]);
+      assert.deepEqual(rows, [{ name: '0001_initial' }, { name: '0002_tokens' }, { name: '0003_revocation_changes' }, { name: '0004_audit' }, { name: '0005_one_time_tokens' }, { name: '0006_user_disabled' }]);
     } finally {
       raw.close();
     }

@@ -28,7 +28,7 @@ let seq = 0;
 
 export function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
   const n = ++seq;
-  return { id: `usr_${n}`, email: `user${n}@example.com`, passwordHash: HASH, roles: ['user'], emailVerified: false, createdAt: T0, updatedAt: T0, ...overrides };
+  return { id: `usr_${n}`, email: `user${n}@example.com`, passwordHash: HASH, roles: ['user'], emailVerified: false, disabledAt: null, createdAt: T0, updatedAt: T0, ...overrides };
 }
 
 export function makeSession(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {

@@ -98,5 +98,42 @@ export function describeUserConformance(ctx: ConformanceContext): void {
       assert.deepEqual(await store().users.findById(user.id), { ...user, roles: [], updatedAt: T0 + 2 * MIN });
       assert.equal(await store().users.setRoles('usr_missing', ['admin'], T0), false);
     });
+
+    it('setDisabled sets and clears disabledAt and updatedAt; false for an unknown id', async () => {
+      const user = await ctx.createUser();
+      assert.equal(user.disabledAt, null);
+      assert.equal(await store().users.setDisabled(user.id, T0 + MIN, T0 + MIN), true);
+      assert.deepEqual(await store().users.findById(user.id), { ...user, disabledAt: T0 + MIN, updatedAt: T0 + MIN });
+      assert.deepEqual(await store().users.findByEmail(user.email), { ...user, disabledAt: T0 + MIN, updatedAt: T0 + MIN });
+      assert.equal(await store().users.setDisabled(user.id, null, T0 + 2 * MIN), true);
+      assert.deepEqual(await store().users.findById(user.id), { ...user, disabledAt: null, updatedAt: T0 + 2 * MIN });
+      assert.equal(await store().users.setDisabled('usr_missing', T0, T0), false);
+    });
+  });
+
+  describe('users: search', () => {
+    it('finds by substring of the email, by email ascending, paged after an email', async () => {
+      const tag = `srch${Date.now().toString(36)}`;
+      const emails = [`c.${tag}@example.com`, `a.${tag}@example.com`, `b.${tag}@example.org`, `other@${tag}.net`];
+      for (const email of emails) await ctx.createUser({ email });
+      const found = await store().users.search({ query: tag, limit: 10 });
+      assert.deepEqual(found.map((u) => u.email), [`a.${tag}@example.com`, `b.${tag}@example.org`, `c.${tag}@example.com`, `other@${tag}.net`]);
+      const first = await store().users.search({ query: tag, limit: 2 });
+      assert.deepEqual(first.map((u) => u.email), [`a.${tag}@example.com`, `b.${tag}@example.org`]);
+      const second = await store().users.search({ query: tag, limit: 2, afterEmail: `b.${tag}@example.org` });
+      assert.deepEqual(second.map((u) => u.email), [`c.${tag}@example.com`, `other@${tag}.net`]);
+      assert.deepEqual((await store().users.search({ query: `${tag}@example.org`, limit: 10 })).map((u) => u.email), [`b.${tag}@example.org`]);
+      assert.deepEqual(found[0], await store().users.findByEmail(`a.${tag}@example.com`), 'whole records');
+    });
+
+    it('takes LIKE wildcards in the query literally', async () => {
+      const tag = `wild${Date.now().toString(36)}`;
+      await ctx.createUser({ email: `x_y.${tag}@example.com` });
+      await ctx.createUser({ email: `xzy.${tag}@example.com` });
+      await ctx.createUser({ email: `p%q.${tag}@example.com` });
+      assert.deepEqual((await store().users.search({ query: `x_y.${tag}`, limit: 10 })).map((u) => u.email), [`x_y.${tag}@example.com`]);
+      assert.deepEqual((await store().users.search({ query: `%q.${tag}`, limit: 10 })).map((u) => u.email), [`p%q.${tag}@example.com`]);
+      assert.deepEqual(await store().users.search({ query: `%${tag}\\`, limit: 10 }), []);
+    });
   });
 }
