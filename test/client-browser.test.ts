@@ -142,7 +142,8 @@ describe('gatehouse/client in Chromium', { skip: chromium.skip }, () => {
             who: document.getElementById('who')?.textContent,
           }));
           assert.deepEqual(calls, { me: 200, revoke: 404, plainRevoke: mode === 'token' ? 401 : 403, who: `signed in as ${email}` });
-          await page.screenshot({ path: `/tmp/gatehouse-client-${mode}.png` });
+          const shots = process.env['GATEHOUSE_TEST_SCREENSHOTS']; // a folder to look at each step in, when set
+          if (shots) await page.screenshot({ path: join(shots, `client-${mode}.png`) });
 
           clock.advance(ACCESS_TTL_MS + 10_000);
           assert.equal(await meStatus(page), 200);
