@@ -3,7 +3,8 @@
 // Ed25519 verification of the same bytes and jose's jwtVerify. One engine on the memory store.
 import { createPublicKey, verify } from 'node:crypto';
 import { importJWK, jwtVerify } from 'jose';
-import { createGatehouse, type Gatehouse, type Principal } from '../../src/core/engine.js';
+import { createGatehouse } from '../../src/core/engine.js';
+import type { Gatehouse, Principal } from '../../src/core/gatehouse.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { runRounds } from '../lib/cases.js';
 import { PASSWORD } from '../lib/gatehouse.js';

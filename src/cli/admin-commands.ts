@@ -3,7 +3,7 @@
 // same rules and audit as the `/admin/` API; the actor is the command line: `adminId` null). The flags of
 // their own (`--query`, `--user`, `--limit`) are taken out here before the server's options are read.
 import type { AdminActor, AdminUser } from '../core/administration.js';
-import type { Gatehouse } from '../core/engine.js';
+import type { Gatehouse } from '../core/gatehouse.js';
 import { UsageError, commandsUnder } from './usage.js';
 
 export type WithEngine = <T>(task: (gatehouse: Gatehouse) => Promise<T>) => Promise<T>;

@@ -4,7 +4,8 @@
 // `gatehouse migrate SOURCE_URL` and the administration commands (admin-commands.ts: users, sessions, audit),
 // all on the same store and secret as the server; `--help` on any of them.
 import { ConfigError, redactUrlPassword } from '../core/option-table.js';
-import { createGatehouse, type Gatehouse } from '../core/engine.js';
+import { createGatehouse } from '../core/engine.js';
+import type { Gatehouse } from '../core/gatehouse.js';
 import { resolveServerConfig, type ServerConfig } from '../server/config.js';
 import { loadOrCreateSecret } from '../server/secret.js';
 import { createServer } from '../server/server.js';

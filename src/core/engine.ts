@@ -35,25 +35,6 @@ import { guardStore } from './store-guard.js';
 import { createTokenRefresh } from './token-refresh.js';
 import { createTokenService } from './tokens.js';
 
-export type {
-  Clock,
-  CsrfGate,
-  Gatehouse,
-  Health,
-  HybridLogin,
-  HybridRefresh,
-  LoginResult,
-  PresentedCredentials,
-  Principal,
-  PublicUser,
-  RevocationFeedSource,
-  SessionLogin,
-  SessionSummary,
-  SigningKeySummary,
-  TokenLogin,
-  TokenPair,
-} from './gatehouse.js';
-
 export interface GatehouseDeps {
   store: Store;
   /** Options, resolved with the defaults; or an already-resolved config. */

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GatehouseOptions } from './config.js';
-import { createGatehouse, type Gatehouse } from './engine.js';
+import { createGatehouse } from './engine.js';
+import type { Gatehouse } from './gatehouse.js';
 import type { RevocationBus, RevocationRecord, Store } from './store.js';
 import { createMemoryStore } from '../stores/memory/index.js';
 

@@ -1,6 +1,6 @@
 // Owns the account-lifecycle routes of SPEC §5: email verification, forgotten password and reset, email change,
 // and account deletion. Like the others (routes.ts), they read the request and leave every rule to the engine.
-import type { Gatehouse } from '../core/engine.js';
+import type { Gatehouse } from '../core/gatehouse.js';
 import type { SessionContext } from '../core/sessions.js';
 import { authenticate } from './authenticate.js';
 import { readJsonObject, refuseNonJsonBody, requireAllowedOrigin, stringField } from './guards.js';

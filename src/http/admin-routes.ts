@@ -3,7 +3,7 @@
 // role. They read the request and call the engine's `admin` operations, which hold the rules and the audit.
 // SPEC §6 step-up (not built yet) would be checked in `admin()` below, once for every route.
 import type { AdminActor } from '../core/administration.js';
-import type { Gatehouse, Principal } from '../core/engine.js';
+import type { Gatehouse, Principal } from '../core/gatehouse.js';
 import { GatehouseError } from '../core/errors.js';
 import type { SessionContext } from '../core/sessions.js';
 import { authenticate, requireRoles } from './authenticate.js';

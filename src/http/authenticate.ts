@@ -4,7 +4,7 @@
 // session cookie; never a fall-back). The guard of the app's own routes (`requireAuth` of every adapter:
 // modes, roles) is here too.
 import { IMPLEMENTED_MODES, type LoginMode } from '../core/config.js';
-import type { Gatehouse, PresentedCredentials, Principal } from '../core/engine.js';
+import type { Gatehouse, PresentedCredentials, Principal } from '../core/gatehouse.js';
 import type { CsrfGate } from '../core/gatehouse.js';
 import { GatehouseError } from '../core/errors.js';
 import { ConfigError } from '../core/option-table.js';

@@ -3,7 +3,7 @@
 // revocation feed, written to the response as it comes), and `requireAuth` middleware for the app's own
 // routes. It only translates.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
-import type { Gatehouse, Principal } from '../core/engine.js';
+import type { Gatehouse, Principal } from '../core/gatehouse.js';
 import type { GatehouseError } from '../core/errors.js';
 import { challenge, routeGuard, type RequireAuthOptions } from './authenticate.js';
 import { errorResponse } from './errors.js';

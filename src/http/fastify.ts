@@ -4,7 +4,7 @@
 // Nothing else.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import type { Gatehouse, Principal } from '../core/engine.js';
+import type { Gatehouse, Principal } from '../core/gatehouse.js';
 import type { GatehouseError } from '../core/errors.js';
 import { challenge, routeGuard, type RequireAuthOptions } from './authenticate.js';
 import { errorResponse } from './errors.js';

@@ -5,7 +5,7 @@
 // principal on the context. It only translates.
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
-import type { Gatehouse, Principal } from '../core/engine.js';
+import type { Gatehouse, Principal } from '../core/gatehouse.js';
 import type { GatehouseError } from '../core/errors.js';
 import { challenge, routeGuard, type RequireAuthOptions } from './authenticate.js';
 import { errorResponse } from './errors.js';

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { GatehouseConfig } from '../core/config.js';
 import { safeEqual } from '../core/credentials.js';
-import type { Gatehouse } from '../core/engine.js';
+import type { Gatehouse } from '../core/gatehouse.js';
 import { GatehouseError } from '../core/errors.js';
 import { HEARTBEAT_MS } from '../core/revocation.js';
 import type { RevocationRecord } from '../core/store.js';

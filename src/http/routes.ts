@@ -3,7 +3,7 @@
 // failure becomes the SPEC's error response here, so adapters only mount routes and translate. Security
 // rules (which credential counts, what a logout may end) are the engine's; this layer reads the request.
 // The revocation feed made here lives until the engine closes.
-import type { Gatehouse, TokenPair } from '../core/engine.js';
+import type { Gatehouse, TokenPair } from '../core/gatehouse.js';
 import { GatehouseError } from '../core/errors.js';
 import { accountRoutes } from './account-routes.js';
 import { adminRoutes } from './admin-routes.js';
