@@ -27,14 +27,24 @@ export async function startCluster(n: number, options: ServerConfigOptions = {},
     return startTestServer({ store, options: { secret: CLUSTER_SECRET, ...options } });
   };
   const instances: TestServer[] = [];
-  if (together) instances.push(...(await Promise.all(Array.from({ length: n }, start))));
-  else for (let i = 0; i < n; i++) instances.push(await start());
-  return {
-    instances,
-    async close() {
-      await Promise.allSettled(instances.map((s) => s.close()));
-      await dropSchema(POSTGRES_URL!, schema);
-      await dropPrefix(REDIS_URL!, prefix);
-    },
+  const close = async () => {
+    await Promise.allSettled(instances.map((s) => s.close()));
+    await dropSchema(POSTGRES_URL!, schema);
+    await dropPrefix(REDIS_URL!, prefix);
   };
+  try {
+    if (together) {
+      const started = await Promise.allSettled(Array.from({ length: n }, start));
+      for (const result of started) if (result.status === 'fulfilled') instances.push(result.value);
+      const failed = started.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    } else {
+      for (let i = 0; i < n; i++) instances.push(await start());
+    }
+  } catch (error) {
+    // The instances that did start would keep the test process alive (and their schema behind): close them.
+    await close();
+    throw error;
+  }
+  return { instances, close };
 }

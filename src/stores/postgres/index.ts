@@ -38,6 +38,9 @@ const typesOf = (pg: PgModule) => ({
     oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as PgModule['types']['getTypeParser'],
 });
 
+/** The longest a migration (its wait for the migration lock included) may take before start-up fails. */
+const MIGRATION_TIMEOUT_MS = 120_000;
+
 function createPool(pg: PgModule, options: PostgresStoreOptions): Pg.Pool {
   const { schema, statementTimeoutMs = POSTGRES_DEFAULTS.statementTimeoutMs, connectTimeoutMs = POSTGRES_DEFAULTS.connectTimeoutMs } = options;
   const pool = new pg.Pool({
@@ -89,7 +92,17 @@ export async function openPostgresDatabase(options: PostgresStoreOptions): Promi
     if (migrationSchema === undefined) {
       throw new Error(`postgres store: no schema on the search_path (${current?.path ?? '?'}) exists to hold the tables; create one, or pass a schema`);
     }
-    await migrateToLatest(db, 'postgres', migrationSchema); // Kysely's migrator holds an advisory lock: instances may start together
+    // Kysely's migrator holds one advisory lock for the whole database: instances (and stores of other schemas)
+    // starting together wait their turn. That wait and the DDL itself are not requests: they run on a connection
+    // of their own with a long timeout, not the pool's statement timeout, which a busy start-up could exceed.
+    const migrationDb = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: createPool(pg, { ...options, poolSize: 1, statementTimeoutMs: MIGRATION_TIMEOUT_MS }) }),
+    });
+    try {
+      await migrateToLatest(migrationDb, 'postgres', migrationSchema);
+    } finally {
+      await migrationDb.destroy();
+    }
   } catch (error) {
     await db.destroy().catch(() => {});
     throw error;
