@@ -38,6 +38,20 @@ const typesOf = (pg: PgModule) => ({
     oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as PgModule['types']['getTypeParser'],
 });
 
+/**
+ * Kysely's migrator looks for its own tables through a catalog query over every schema of the database; another
+ * schema dropped during that query (another deployment, or a test, cleaning up) fails it with 3F000. Ours is not
+ * affected, so the migration is simply tried again.
+ */
+function droppedMeanwhile(error: unknown, ours: string): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    const other = /schema "([^"]+)" does not exist/.exec(e.message)?.[1];
+    if (code === '3F000' || (other !== undefined && other !== ours)) return other !== ours;
+  }
+  return false;
+}
+
 /** The longest a migration (its wait for the migration lock included) may take before start-up fails. */
 const MIGRATION_TIMEOUT_MS = 120_000;
 
@@ -99,7 +113,14 @@ export async function openPostgresDatabase(options: PostgresStoreOptions): Promi
       dialect: new PostgresDialect({ pool: createPool(pg, { ...options, poolSize: 1, statementTimeoutMs: MIGRATION_TIMEOUT_MS }) }),
     });
     try {
-      await migrateToLatest(migrationDb, 'postgres', migrationSchema);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await migrateToLatest(migrationDb, 'postgres', migrationSchema);
+          break;
+        } catch (error) {
+          if (attempt >= 3 || !droppedMeanwhile(error, migrationSchema)) throw error;
+        }
+      }
     } finally {
       await migrationDb.destroy();
     }
