@@ -2,11 +2,11 @@
 // directory: the generated secret file (0600, reused), GATEHOUSE_SECRET instead of it, the keys a server on
 // the same directory publishes, roles that reach tokens and /auth/me, and the exit codes of bad input.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import { tempDirs } from './kit.js';
 import { runCli, serveCli, type CliResult as Result } from './cli-kit.js';
 
 const SECRET_FILE = 'gatehouse.secret';
@@ -32,15 +32,9 @@ async function postJson(url: string, body: unknown, headers: Record<string, stri
 }
 
 describe('gatehouse keys and roles commands', () => {
-  const dirs: string[] = [];
-  const freshDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
-    dirs.push(dir);
-    return dir;
-  };
-  after(() => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  const temp = tempDirs('gatehouse-cli-');
+  const freshDir = () => temp.make();
+  after(() => temp.removeAll());
 
   it('keys list / keys rotate on a fresh dir; the server publishes both keys; the secret file is reused', async () => {
     const dir = freshDir();

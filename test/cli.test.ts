@@ -2,11 +2,9 @@
 // missing argument named with the usage (exit 2), `roles revoke` against a running server, a warning for a
 // mistyped GATEHOUSE_* variable, and an unreachable Redis named by its URL without the password.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import { tempDirs } from './kit.js';
 import { runCli, serveCli } from './cli-kit.js';
 import { PASSWORD } from './helpers.js';
 
@@ -21,15 +19,9 @@ async function post(url: string, body: unknown): Promise<{ status: number; body:
 }
 
 describe('gatehouse command line', () => {
-  const dirs: string[] = [];
-  const freshDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
-    dirs.push(dir);
-    return dir;
-  };
-  after(() => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  const temp = tempDirs('gatehouse-cli-');
+  const freshDir = () => temp.make();
+  after(() => temp.removeAll());
 
   it('--help and -h on every command print its usage and the options with their real defaults, and exit 0', async () => {
     const cases: [string[], RegExp][] = [
