@@ -95,8 +95,9 @@ export function createAccountMail(
       const now = clock();
       const address = accounts.requireEmail(email);
       await limit(context, [address], now);
-      // Everything that depends on whether the account exists happens after the answer: same body, same time.
-      void (async () => {
+      // Everything that depends on whether the account exists happens after the answer has gone out (the next
+      // turn of the event loop, not this one's microtasks): same body, same time.
+      setImmediate(() => void (async () => {
         const user = await store.users.findByEmail(address);
         if (!user) return;
         const { token } = await tokens.issue(user.id, 'reset_password', null, config.resetTtlSeconds, now);
@@ -106,7 +107,7 @@ export function createAccountMail(
           await store.oneTimeTokens.deleteByUser(user.id, ['reset_password']); // no valid link without its mail
           throw mailUnavailable(error);
         }
-      })().catch(mail.onError);
+      })().catch(mail.onError));
     },
 
     async resetPassword(token, newPassword, context) {
