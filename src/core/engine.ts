@@ -18,7 +18,7 @@ import type { Clock, Gatehouse } from './gatehouse.js';
 import { createHybrid } from './hybrid.js';
 import { registerInternals } from './internals.js';
 import { createKeyRing } from './keys.js';
-import { createLogin } from './login.js';
+import { createLogin, createOpenLogin } from './login.js';
 import { createLogout } from './logout.js';
 import type { Mailer } from './mail.js';
 import { createOneTimeTokens } from './one-time-tokens.js';
@@ -137,11 +137,12 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   };
   const oneTimeTokens = createOneTimeTokens(store.oneTimeTokens, random);
   const devices = createDevices(parts);
+  const openLogin = createOpenLogin(parts);
   const unknowable = () => Buffer.from(random(32)).toString('base64url');
   const gatehouse: Gatehouse = {
     config,
     ...principalMembers,
-    ...createLogin(parts),
+    ...createLogin(parts, openLogin),
     ...refreshMembers,
     ...hybridMembers,
     ...logout,

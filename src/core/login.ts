@@ -3,13 +3,13 @@
 // the short-lived access token a cookie session exchanges for calling other services.
 import { publicUser } from './accounts.js';
 import { auditClient } from './audit-trail.js';
-import type { LoginMode } from './config.js';
+import type { GatehouseConfig, LoginMode } from './config.js';
 import { GatehouseError } from './errors.js';
 import type { Gatehouse, LoginResult, TokenPair } from './gatehouse.js';
 import type { EngineParts } from './parts.js';
 import { createSessionCap } from './session-cap.js';
 import type { SessionContext } from './sessions.js';
-import type { RefreshFamilyRecord } from './store.js';
+import type { RefreshFamilyRecord, UserRecord } from './store.js';
 
 /** The pair a family hands out at `now`: a new access token for the user, and the family's current refresh token. */
 export async function issuePair(
@@ -29,15 +29,50 @@ export async function issuePair(
   };
 }
 
-export function createLogin(parts: EngineParts): Pick<Gatehouse, 'register' | 'login' | 'exchange'> {
-  const { config, clock, audit, accounts, sessions, refreshTokens, tokens, familyCsrf } = parts;
-  const cap = createSessionCap(parts);
+/** How and when the user last proved who they are (SPEC §6): `amr` values `pwd`, `otp`, `hwk`. */
+export interface AuthProof {
+  /** Epoch ms of the proof. */
+  authTime: number;
+  amr: AuthMethod[];
+}
 
-  function requireMode(mode: LoginMode): void {
-    if (!config.modes.includes(mode)) {
-      throw new GatehouseError('invalid_request', `mode must be one of: ${config.modes.join(', ')}.`);
+export type AuthMethod = 'pwd' | 'otp' | 'hwk';
+
+/**
+ * Opens a login in `mode` for a user who has proven who they are: a web session, or a token family with its
+ * pair (and, in hybrid mode, its CSRF token). Every way in (password, second factor, passkey) ends here.
+ */
+export type OpenLogin = (user: UserRecord, mode: LoginMode, context: SessionContext, proof: AuthProof, now: number) => Promise<LoginResult>;
+
+export function createOpenLogin(parts: EngineParts): OpenLogin {
+  const { audit, sessions, refreshTokens, familyCsrf } = parts;
+  const cap = createSessionCap(parts);
+  return async (user, mode, context, _proof, now) => {
+    if (mode === 'session') {
+      const session = await sessions.create(user.id, context, now);
+      // The row before the credential leaves: a login the trail cannot record does not happen (503).
+      await audit.recordOrFail({ type: 'login.succeeded', userId: user.id, sessionId: session.session.id, mode, ...auditClient(context) }, now);
+      await cap.enforce(user.id, session.session.id, now);
+      return { mode, user: publicUser(user), session };
     }
+    const issued = await refreshTokens.start(user.id, mode, context, now);
+    await audit.recordOrFail({ type: 'login.succeeded', userId: user.id, sessionId: issued.family.id, mode, ...auditClient(context) }, now);
+    await cap.enforce(user.id, issued.family.id, now);
+    const pair = await issuePair(parts, user, issued.family, issued.token, now);
+    if (mode === 'hybrid') return { mode, user: publicUser(user), tokens: pair, csrfToken: familyCsrf.token(issued.family.id) };
+    return { mode, user: publicUser(user), tokens: pair };
+  };
+}
+
+/** Refuses a mode the deployment does not enable. */
+export function requireMode(config: Pick<GatehouseConfig, 'modes'>, mode: LoginMode): void {
+  if (!config.modes.includes(mode)) {
+    throw new GatehouseError('invalid_request', `mode must be one of: ${config.modes.join(', ')}.`);
   }
+}
+
+export function createLogin(parts: EngineParts, open: OpenLogin): Pick<Gatehouse, 'register' | 'login' | 'exchange'> {
+  const { config, clock, accounts, tokens } = parts;
 
   return {
     async register(input, context) {
@@ -45,26 +80,14 @@ export function createLogin(parts: EngineParts): Pick<Gatehouse, 'register' | 'l
     },
 
     login: (async (input: { email: string; password: string }, context: SessionContext, mode: LoginMode = 'session'): Promise<LoginResult> => {
-      requireMode(mode);
+      requireMode(config, mode);
       const now = clock();
       const user = await accounts.checkPassword(input, context, now);
       // Only after the password: whoever lacks it learns nothing about the account.
       if (config.requireVerifiedEmail && !user.emailVerified) {
         throw new GatehouseError('email_not_verified', 'Confirm your email address first: follow the link we sent you.');
       }
-      if (mode === 'session') {
-        const session = await sessions.create(user.id, context, now);
-        // The row before the credential leaves: a login the trail cannot record does not happen (503).
-        await audit.recordOrFail({ type: 'login.succeeded', userId: user.id, sessionId: session.session.id, mode, ...auditClient(context) }, now);
-        await cap.enforce(user.id, session.session.id, now);
-        return { mode, user: publicUser(user), session };
-      }
-      const issued = await refreshTokens.start(user.id, mode, context, now);
-      await audit.recordOrFail({ type: 'login.succeeded', userId: user.id, sessionId: issued.family.id, mode, ...auditClient(context) }, now);
-      await cap.enforce(user.id, issued.family.id, now);
-      const pair = await issuePair(parts, user, issued.family, issued.token, now);
-      if (mode === 'hybrid') return { mode, user: publicUser(user), tokens: pair, csrfToken: familyCsrf.token(issued.family.id) };
-      return { mode, user: publicUser(user), tokens: pair };
+      return open(user, mode, context, { authTime: now, amr: ['pwd'] }, now);
     }) as Gatehouse['login'],
 
     async exchange(principal) {
