@@ -3,7 +3,9 @@
 // point inward, and each store loads only its own driver:
 //
 //   layer            may import from src/                               packages (node: built-ins too, but client/)
-//   core/            core/                                              jose, @zxcvbn-ts/core and language-common, argon2
+//   core/            core/                                              jose, @zxcvbn-ts/core and language-common, argon2,
+//                                                                      @oslojs/otp and @oslojs/encoding (TOTP),
+//                                                                      @simplewebauthn/server (passkeys, loaded on first use)
 //   stores/memory/   core/, stores/memory/                              —
 //   stores/sql/      core/, stores/sql/                                 kysely
 //   stores/sqlite/   core/, stores/sql/, stores/sqlite/                 kysely, better-sqlite3
@@ -16,6 +18,7 @@
 //   testing/         core/, testing/                                    —
 //   index.ts         core/                                              —
 //   client/          client/ (browser code: no server code at all)      — (no node: built-ins either)
+//   client/passkeys/ client/ (gatehouse/client/passkeys)                @simplewebauthn/browser (no node: built-ins)
 //
 // Static imports, `export … from`, `import('…')` calls and `import('…')` types all count; tests (*.test.ts) are not a
 // layer and may import anything. A file in a folder with no entry is an error too: give the folder a layer.
@@ -30,7 +33,7 @@ const SRC = join(import.meta.dirname, 'src');
 const LAYERS = {
   core: {
     folders: ['core'],
-    packages: ['jose', '@zxcvbn-ts/core', '@zxcvbn-ts/language-common', 'argon2'],
+    packages: ['jose', '@zxcvbn-ts/core', '@zxcvbn-ts/language-common', 'argon2', '@oslojs/otp', '@oslojs/encoding', '@simplewebauthn/server'],
     why: 'core/ is the inner ring: it does I/O only through the interfaces it is handed',
   },
   'stores/memory': { folders: ['core', 'stores/memory'], packages: [], why: 'a store depends on core/ only' },
@@ -65,6 +68,12 @@ const LAYERS = {
     packages: [],
     builtins: false,
     why: 'client/ runs in the browser: it imports no server code and no Node built-in',
+  },
+  'client/passkeys': {
+    folders: ['client'],
+    packages: ['@simplewebauthn/browser'],
+    builtins: false,
+    why: 'gatehouse/client/passkeys is the one client entry with a dependency, so that gatehouse/client keeps none',
   },
 };
 

@@ -23,18 +23,24 @@ export type {
   TokenPair,
 } from './core/gatehouse.js';
 export type { AccessClaims } from './core/access-tokens.js';
+export type { AuthMethod, AuthProof } from './core/gatehouse.js';
+export type { ProofRequirement } from './core/step-up.js';
+export type { MfaMethod, MfaRequired, MfaStatus, TotpSetup } from './core/gatehouse.js';
+export type { TotpFactorSummary } from './core/mfa.js';
+export type { Reauthenticated, ReauthenticateInput } from './core/reauthenticate.js';
 export type { PublicJwk } from './core/keys.js';
 export { ConfigError, DEFAULTS, resolveConfig } from './core/config.js';
 export type { ConfigSources, GatehouseConfig, GatehouseOptions, LoginMode } from './core/config.js';
 export { ERROR_CODES, ERROR_STATUS, GatehouseError, isGatehouseError } from './core/errors.js';
 export type { ErrorCode } from './core/errors.js';
 export type { AdminAuditPage, AdminEventType, AuditEntry, AuditEvent, AuditOutcome, AuditPage, AuditSink } from './core/audit.js';
-export type { AdminActor, AdminUser, AdminUserDetail, Administration, UserPage } from './core/administration.js';
+export type { AdminActor, AdminFactor, AdminUser, AdminUserDetail, Administration, UserPage } from './core/administration.js';
 export type { RandomBytes } from './core/credentials.js';
 export { canonicalEmail } from './core/email.js';
 export { createArgon2Hasher } from './core/password.js';
 export type { PasswordHasher } from './core/password.js';
 export type { NewSession, SessionContext, ValidSession } from './core/sessions.js';
+export type { Passkeys, PasskeySummary } from './core/passkeys.js';
 export type {
   AuditPosition,
   AuditQuery,
@@ -43,6 +49,10 @@ export type {
   JsonObject,
   JsonValue,
   KeyStore,
+  MfaChallengeRecord,
+  MfaStore,
+  PasskeyRecord,
+  PasskeyStore,
   RateLimitHit,
   RateLimitStore,
   RefreshFamilyRecord,
@@ -57,6 +67,7 @@ export type {
   SessionStore,
   SigningKeyRecord,
   Store,
+  TotpFactorRecord,
   UserRecord,
   UserSearch,
   UserStore,

@@ -10,8 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { resolveServerConfig } from '../src/server/config.js';
 import { bearer, createClient, errorCode, PASSWORD, register, signedIn, startTestServer, tokenLogin, type TestServer } from './helpers.js';
 import { serveCli, type RunningCliServer } from './cli-kit.js';
+import { SKIP_CLUSTER as skip, startCluster, type Cluster } from './cluster.js';
 import { freePort, tempDirs, until } from './kit.js';
 import { linkToken, startMailCatcher, type MailCatcher } from './mail-kit.js';
+import { describeOrSkip } from './support-services.js';
 
 const NEW_PASSWORD = 'a completely different passphrase 42';
 
@@ -106,6 +108,8 @@ describe('account lifecycle over real SMTP', () => {
     const newer = linkToken(await smtp.next(email)).token;
     messages.add(await invalid('/auth/password/reset', { token: older, newPassword: NEW_PASSWORD }));
 
+    // 31 minutes after the login: a password change needs step-up (SPEC §6) first.
+    assert.equal((await client.post('/auth/reauthenticate', { password: PASSWORD }, { headers: client.csrfHeaders() })).status, 200);
     const changed = await client.post('/auth/password', { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, { headers: client.csrfHeaders() });
     assert.equal(changed.status, 204);
     messages.add(await invalid('/auth/password/reset', { token: newer, newPassword: 'yet another long passphrase 77' }));
@@ -147,8 +151,9 @@ describe('account lifecycle over real SMTP', () => {
     assert.equal((await createClient(server).post('/auth/login', { email: newEmail, password: PASSWORD })).status, 200);
   });
 
-  it('delete account: the password again, then the user, its sessions and token families are gone', async () => {
-    const { client, email } = await signedIn(server);
+  it('delete account: the password again, then the user, its sessions and token families are gone; the audit trail keeps only the user id', async () => {
+    const { client, email, login } = await signedIn(server);
+    const userId = login.user.id;
     const tokens = await tokenLogin(server, email);
     const refused = await client.delete('/auth/account', { body: { currentPassword: 'not the password at all' }, headers: client.csrfHeaders() });
     assert.equal(errorCode(refused), 'invalid_credentials');
@@ -160,6 +165,12 @@ describe('account lifecycle over real SMTP', () => {
     assert.equal((await anonymous.post('/auth/refresh', { refresh_token: tokens.refresh_token })).status, 401);
     assert.equal((await anonymous.post('/auth/login', { email, password: PASSWORD })).status, 401);
     assert.equal(await server.store.users.findByEmail(email), null);
+    const trail = await server.store.audit.listByUser(userId, { limit: 100 });
+    assert.ok(trail.some((r) => r.type === 'login.succeeded') && trail.some((r) => r.type === 'account.deleted'), 'the events stay');
+    for (const row of trail) {
+      assert.deepEqual([row.ip, row.userAgent], [null, null], `${row.type} keeps no address or user agent`);
+      assert.ok(!JSON.stringify(row).includes(email), `${row.type} keeps no email`);
+    }
     assert.equal((await anonymous.post('/auth/register', { email, password: PASSWORD })).status, 201);
   });
 
@@ -175,6 +186,40 @@ describe('account lifecycle over real SMTP', () => {
     assert.deepEqual(statuses, [202, 202, 202, 202, 202, 429, 429, 429]); // GATEHOUSE_MAIL_ADDRESS_LIMIT 5
     assert.ok(Number(last?.headers.get('retry-after')) > 0);
     await until('the five mails', () => smtp.inbox.filter((m) => m.to.includes(email)).length >= 5);
+  });
+});
+
+describeOrSkip('a password reset on one instance of a cluster', skip, () => {
+  let smtp: MailCatcher;
+  let cluster: Cluster;
+  before(async () => {
+    smtp = await startMailCatcher();
+    cluster = await startCluster(2, { smtpUrl: smtp.url });
+  });
+  after(async () => {
+    await cluster?.close();
+    await smtp?.close();
+  });
+
+  it('ends the old sessions and tokens on the other instance too, access tokens within a second', async () => {
+    const [a, b] = cluster.instances as [TestServer, TestServer];
+    const { client, email } = await signedIn(a);
+    const tokens = await tokenLogin(b, email);
+    const cookieOnB = createClient(b);
+    for (const [name, value] of client.jar) cookieOnB.jar.set(name, value);
+    const anonymousB = createClient(b);
+    assert.equal((await cookieOnB.get('/auth/me')).status, 200);
+    assert.equal((await anonymousB.get('/auth/me', bearer(tokens.access_token))).status, 200);
+
+    await createClient(a).post('/auth/password/forgot', { email });
+    const { token } = linkToken(await smtp.next(email));
+    assert.equal((await createClient(a).post('/auth/password/reset', { token, newPassword: NEW_PASSWORD })).status, 204);
+
+    await until('the access token refused on the other instance', async () => (await anonymousB.get('/auth/me', bearer(tokens.access_token))).status === 401, { timeoutMs: 1000 });
+    assert.equal((await cookieOnB.get('/auth/me')).status, 401);
+    assert.equal((await anonymousB.post('/auth/refresh', { refresh_token: tokens.refresh_token })).status, 401);
+    assert.equal((await anonymousB.post('/auth/login', { email, password: PASSWORD })).status, 401);
+    assert.equal((await anonymousB.post('/auth/login', { email, password: NEW_PASSWORD })).status, 200);
   });
 });
 

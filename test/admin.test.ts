@@ -11,7 +11,7 @@ import type { GatehouseError } from '../src/core/errors.js';
 import { createMemoryStore } from '../src/stores/memory/index.js';
 import { SKIP_CLUSTER, startCluster, type Cluster } from './cluster.js';
 import { bearer, createClient, errorCode, fakeClock, PASSWORD, register, signedIn, tokenLogin, startTestServer, type Client, type TestServer } from './helpers.js';
-import { until } from './kit.js';
+import { until, opened } from './kit.js';
 import { linkToken, startMailCatcher, type MailCatcher } from './mail-kit.js';
 import { describeOrSkip } from './support-services.js';
 
@@ -175,15 +175,21 @@ describe('the admin API', () => {
     // The test server mails to the development outbox; an engine without a mailer is production without SMTP.
     const gatehouse = await createGatehouse({ store: createMemoryStore(), clock: fakeClock() });
     const user = await gatehouse.register({ email: 'nomail@example.com', password: PASSWORD }, { ip: '127.0.0.1', userAgent: null });
-    const login = await gatehouse.login({ email: user.email, password: PASSWORD }, { ip: '127.0.0.1', userAgent: null });
+    const login = opened(await gatehouse.login({ email: user.email, password: PASSWORD }, { ip: '127.0.0.1', userAgent: null }));
     await assert.rejects(gatehouse.admin.forcePasswordReset({ adminId: null, ip: null, userAgent: null }, user.id), (error: GatehouseError) => error.code === 'not_configured');
     assert.ok(await gatehouse.validateSession(login.session.token));
     await gatehouse.close();
   });
 
-  it('deletes a user: gone from the API, its credentials refused, its email free', async () => {
+  it('deletes a user: gone from the API, its credentials refused, its email free; its audit rows keep only its id', async () => {
     const user = await credentials(server);
     assert.equal((await act(admin.client, 'DELETE', `/admin/users/${user.id}`)).status, 204);
+    const trail = await server.store.audit.listByUser(user.id, { limit: 100 });
+    const own = trail.filter((r) => r.type !== 'user.deleted');
+    assert.ok(own.some((r) => r.type === 'login.succeeded'), 'the user’s events stay');
+    for (const row of own) assert.deepEqual([row.ip, row.userAgent], [null, null], `${row.type} keeps no address or user agent`);
+    const deletion = trail.find((r) => r.type === 'user.deleted');
+    assert.ok(deletion?.details.adminId, 'the deletion says which administrator did it');
     assert.equal((await admin.client.get(`/admin/users/${user.id}`)).status, 404);
     assert.equal((await server.store.users.findById(user.id)), null);
     assert.equal((await user.cookie.get('/auth/me')).status, 401);

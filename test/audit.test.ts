@@ -38,6 +38,8 @@ for (const kind of ['memory', 'sqlite'] as const) {
       const failed = await stranger.post('/auth/login', { email, password: 'a wrong password guess' }, { headers: { 'user-agent': UA } });
       assert.equal(errorCode(failed), 'invalid_credentials');
       server.clock.advance(1000);
+      const taken = await stranger.post('/auth/register', { email, password: 'someone else entirely 8812' }, { headers: { 'user-agent': UA } });
+      assert.equal(errorCode(taken), 'email_taken');
       const second = createClient(server, { browser: true });
       assert.equal((await second.post('/auth/login', { email, password: PASSWORD }, { headers: { 'user-agent': UA } })).status, 200);
       const sessionId = ((await second.get('/auth/me')).body as { auth: { sessionId: string } }).auth.sessionId;
@@ -45,8 +47,10 @@ for (const kind of ['memory', 'sqlite'] as const) {
 
       const { events, next } = await trail(client);
       assert.equal(next, null);
-      assert.deepEqual(events.map((e) => e.type), ['logout', 'login.succeeded', 'login.failed', 'login.succeeded', 'user.registered']);
-      const [logout, succeeded, refused] = events;
+      assert.deepEqual(events.map((e) => e.type), ['logout', 'login.succeeded', 'register.refused', 'login.failed', 'login.succeeded', 'user.registered']);
+      const [logout, succeeded, registration, refused] = events;
+      assert.deepEqual(registration && { ip: registration.ip, userAgent: registration.userAgent, details: registration.details },
+        { ip: '127.0.0.1', userAgent: UA, details: { reason: 'email_taken' } });
       assert.equal(logout?.sessionId, sessionId);
       assert.deepEqual(succeeded && { sessionId: succeeded.sessionId, userAgent: succeeded.userAgent, details: succeeded.details },
         { sessionId, userAgent: UA, details: { mode: 'session' } });

@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { decodeBase32IgnorePadding } from '@oslojs/encoding';
+import { generateHOTP } from '@oslojs/otp';
 import { runCli, serveCli, type RunningCliServer } from './cli-kit.js';
 import { until } from './kit.js';
 
@@ -61,6 +63,30 @@ describe('gatehouse users, sessions and audit commands', () => {
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /2 session\(s\)/);
     assert.match(shown.stdout, /Factors: none/);
+  });
+
+  it('shows a user\'s TOTP factor, and reset-mfa removes it: the password alone signs in again', async () => {
+    const email = 'carol@example.com';
+    assert.equal((await post(`${server.url}/auth/register`, { email, password: PASSWORD })).status, 201);
+    const token = await post(`${server.url}/auth/login`, { email, password: PASSWORD, mode: 'token' });
+    const auth = { authorization: `Bearer ${String(token.body['access_token'])}`, 'content-type': 'application/json' };
+    const setup = (await (await fetch(`${server.url}/auth/mfa/totp/setup`, { method: 'POST', headers: auth })).json()) as { secret: string };
+    const code = generateHOTP(decodeBase32IgnorePadding(setup.secret), BigInt(Math.floor(Date.now() / 30_000)), 6);
+    const enabled = await fetch(`${server.url}/auth/mfa/totp/enable`, { method: 'POST', headers: auth, body: JSON.stringify({ code }) });
+    assert.equal(enabled.status, 200);
+    assert.equal((await post(`${server.url}/auth/login`, { email, password: PASSWORD, mode: 'token' })).body['mfaRequired'], true);
+    const shown = await cli('users', 'show', email);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /1 factor\(s\):\n {2}totp {2}enabled \S+ {2}recovery codes left 10/);
+    const reset = await cli('users', 'reset-mfa', email);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /Removed the second factors of carol@example\.com/);
+    const plain = await post(`${server.url}/auth/login`, { email, password: PASSWORD, mode: 'token' });
+    assert.equal(plain.status, 200);
+    assert.equal(typeof plain.body['access_token'], 'string');
+    assert.match((await cli('users', 'show', email)).stdout, /Factors: none/);
+    assert.match((await cli('audit', '--user', email)).stdout, /admin\.mfa_reset/);
+    assert.equal((await cli('users', 'reset-mfa', 'nobody@example.com')).code, 1);
   });
 
   it('disable refuses the running server’s cookie session, bearer token and login; enable restores login', async () => {

@@ -10,6 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createClient, GatehouseClientError, type ClientOptions, type FetchLike, type LockManagerLike, type User } from '../src/client/index.js';
 import { fakeClock } from '../src/testing/fake-clock.js';
+import { decodeBase32IgnorePadding } from '@oslojs/encoding';
+import { generateHOTP } from '@oslojs/otp';
 import { bearer, createClient as createHttpClient, PASSWORD, startTestServer, type TestServer } from './helpers.js';
 
 interface Call {
@@ -407,19 +409,67 @@ describe('gatehouse/client in Node against a real server', () => {
     });
   });
 
-  it('login answers the MFA step as it is, setting no credential (a stand-in server for SPEC §6, which is not built yet)', async () => {
-    const { createServer } = await import('node:http');
-    const step = { mfaRequired: true, mfaToken: 'mfa-token', methods: ['totp'] };
-    const stub = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(step)));
-    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
-    try {
-      const address = stub.address();
-      const client = createClient({ baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, mode: 'token', channel: null });
-      assert.deepEqual(await client.login({ email: 'a@example.com', password: PASSWORD }), step);
-      assert.equal(client.user, null);
-    } finally {
-      await new Promise<void>((resolve) => stub.close(() => resolve()));
+  describe('the second factor (SPEC §6)', () => {
+    /** The TOTP code of `secret` at the server's clock, `offset` steps away. */
+    const codeAt = (secret: string, offset = 0) =>
+      generateHOTP(decodeBase32IgnorePadding(secret), BigInt(Math.floor(server.clock() / 30_000) + offset), 6);
+    /** A six-digit code that is none of the window's. */
+    const wrongCode = (secret: string) => ['000000', '111111', '222222', '333333'].find((c) => ![-1, 0, 1].some((o) => codeAt(secret, o) === c)) ?? '';
+    const refusedWith = (code: string) => (error: unknown) => error instanceof GatehouseClientError && error.code === code;
+
+    /** A client that turned TOTP on through client.totp, then signed out; its secret and recovery codes. */
+    async function withTotp(options: Partial<ClientOptions> & Pick<ClientOptions, 'mode'>) {
+      const { client, email } = await signedIn(options);
+      const { secret, otpauthUrl } = await client.totp.setup();
+      assert.match(otpauthUrl, /^otpauth:\/\/totp\/Gatehouse:/);
+      await assert.rejects(client.totp.enable(wrongCode(secret)), refusedWith('invalid_code'));
+      assert.ok(client.user, 'a wrong code does not sign out');
+      const { recoveryCodes } = await client.totp.enable(codeAt(secret));
+      assert.equal(recoveryCodes.length, 10);
+      server.clock.advance(30_000); // the enabling code's step is spent
+      await client.logout();
+      return { client, email, secret, recoveryCodes };
     }
+
+    for (const mode of ['session', 'token', 'hybrid'] as const) {
+      it(`${mode} mode: login returns the MFA step and keeps nothing; loginMfa signs in as login does`, async () => {
+        const log = recording(mode === 'token' ? undefined : withCookies());
+        const { client, email, secret } = await withTotp({ mode, fetch: log.fetch });
+        const seen = changes(client);
+        const step = await client.login({ email, password: PASSWORD });
+        assert.ok('mfaRequired' in step);
+        assert.deepEqual(step.methods, ['totp', 'recovery_code']);
+        assert.equal(client.user, null);
+        assert.equal(await client.me(), null, 'no credential yet');
+        await assert.rejects(client.loginMfa({ mfaToken: step.mfaToken, code: wrongCode(secret) }), refusedWith('invalid_code'));
+        assert.equal(client.user, null);
+        const user = await client.loginMfa({ mfaToken: step.mfaToken, code: codeAt(secret) });
+        assert.equal(user.email, email);
+        assert.deepEqual(seen, [email]);
+        assert.equal((await client.me())?.email, email);
+        assert.equal(log.calls.find((c) => c.path === '/auth/login/mfa' && c.status === 200)?.body?.includes('"mode"'), false, 'the mode is the first step\'s');
+        assert.equal((await client.fetch(`${server.url}/auth/sessions/nope`, { method: 'DELETE' })).status, 404, 'the credential (and CSRF token) work');
+        await client.logout();
+        assert.equal(client.user, null);
+      });
+    }
+
+    it('a recovery code signs in once; totp.disable turns TOTP off', async () => {
+      const { client, email, recoveryCodes } = await withTotp({ mode: 'token' });
+      const code = recoveryCodes[0] ?? '';
+      const first = await client.login({ email, password: PASSWORD });
+      assert.ok('mfaRequired' in first);
+      assert.equal((await client.loginMfa({ mfaToken: first.mfaToken, recoveryCode: code })).email, email);
+      const again = await client.login({ email, password: PASSWORD });
+      assert.ok('mfaRequired' in again);
+      await assert.rejects(client.loginMfa({ mfaToken: again.mfaToken, recoveryCode: code }), refusedWith('invalid_code'));
+      await assert.rejects(client.loginMfa({ mfaToken: 'spent.token', code: '123456' }), refusedWith('invalid_token'));
+      assert.equal((await client.loginMfa({ mfaToken: again.mfaToken, recoveryCode: recoveryCodes[1] ?? '' })).email, email);
+      await client.totp.disable();
+      await client.logout();
+      const plain = await client.login({ email, password: PASSWORD });
+      assert.equal('mfaRequired' in plain, false);
+    });
   });
 });
 

@@ -14,10 +14,11 @@ import { after, describe, it } from 'node:test';
 import { dependencyClosure, packageEntries, packageJson, root } from './package-exports.js';
 
 /**
- * The packages core/ loads at import: whatever loads core/ may load them. Not @zxcvbn-ts/core nor
- * @zxcvbn-ts/language-common: the strength estimate loads them at the first password check (password-strength.ts).
+ * The packages core/ loads at import: whatever loads core/ may load them (@oslojs/otp and @oslojs/encoding: TOTP,
+ * small and dependency-light). Not @zxcvbn-ts/core nor @zxcvbn-ts/language-common: the strength estimate loads them
+ * at the first password check (password-strength.ts).
  */
-const CORE = ['jose'];
+const CORE = ['jose', '@oslojs/otp', '@oslojs/encoding'];
 
 /** Per entry: the packages (with their own dependencies) and the src/ folders it may load; nothing else. */
 const ALLOWED: Record<string, { packages: string[]; folders: string[] }> = {
@@ -36,10 +37,14 @@ const ALLOWED: Record<string, { packages: string[]; folders: string[] }> = {
   'gatehouse/stores/redis': { packages: [], folders: ['stores/redis', 'core'] },
   'gatehouse/testing': { packages: CORE, folders: ['testing', 'core'] },
   'gatehouse/client': { packages: [], folders: ['client'] },
+  'gatehouse/client/passkeys': { packages: ['@simplewebauthn/browser'], folders: ['client'] },
 };
 
-/** Loaded on first use only, by every entry. */
-const LAZY = Object.keys(packageJson.optionalDependencies ?? {});
+/**
+ * Loaded on first use only, by every entry: the optional dependencies, and the WebAuthn server library (a dependency,
+ * but loaded at the first passkey request: core/passkeys-library.ts).
+ */
+const LAZY = [...Object.keys(packageJson.optionalDependencies ?? {}), '@simplewebauthn/server'];
 /** The test's own machinery (tsx compiles the sources): not the entry's doing. */
 const HARNESS = dependencyClosure(['tsx']);
 

@@ -60,7 +60,9 @@ describe('access tokens verify independently against the JWKS', () => {
     const jwks = (await client.get('/.well-known/jwks.json')).body as { keys: Json[] };
     assert.ok(jwks.keys.some((k) => k['kid'] === header['kid']), 'kid names a published key');
 
-    assert.deepEqual(Object.keys(payload).sort(), ['aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub']);
+    assert.deepEqual(Object.keys(payload).sort(), ['amr', 'aud', 'auth_time', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub']);
+    assert.equal(payload['auth_time'], Math.floor(server.clock() / 1000), 'the login just made (step-up, OIDC seconds)');
+    assert.deepEqual(payload['amr'], ['pwd']);
     assert.equal(payload['iss'], 'gatehouse');
     assert.equal(payload['aud'], 'gatehouse');
     assert.equal(payload['sub'], userId);

@@ -51,3 +51,9 @@ export function tempDirs(prefix: string): { make(): string; removeAll(): void } 
     },
   };
 }
+
+/** A login that opened (a session or a family): fails the test when it stopped at the second-factor step. */
+export function opened<R extends object>(result: R): Exclude<R, { mfaRequired: true }> {
+  if ('mfaRequired' in result) throw new Error('the login asked for a second factor');
+  return result as Exclude<R, { mfaRequired: true }>;
+}

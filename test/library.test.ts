@@ -14,6 +14,7 @@ import { createServer } from '../src/server/server.js';
 import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { fakeClock, PASSWORD } from './helpers.js';
+import { opened } from './kit.js';
 
 const SECRET = 'library-test-secret-0123456789abcdefghijkl';
 const CONTEXT = { ip: '127.0.0.1', userAgent: 'library-test' };
@@ -51,7 +52,7 @@ describe('the library on a durable store', () => {
     try {
       const gatehouse = await createGatehouse({ store: first, secret: SECRET });
       await gatehouse.register({ email: 'ada@example.com', password: PASSWORD }, CONTEXT);
-      ({ tokens: { accessToken } } = await gatehouse.login({ email: 'ada@example.com', password: PASSWORD }, CONTEXT, 'token'));
+      ({ tokens: { accessToken } } = opened(await gatehouse.login({ email: 'ada@example.com', password: PASSWORD }, CONTEXT, 'token')));
       await gatehouse.close();
     } finally {
       await first.close();
@@ -81,8 +82,8 @@ describe('revokeRole', () => {
     const email = 'root@example.com';
     await gatehouse.register({ email, password: PASSWORD }, CONTEXT);
     assert.equal(await gatehouse.grantRole(email, 'admin'), true);
-    const { session } = await gatehouse.login({ email, password: PASSWORD }, CONTEXT);
-    const { tokens } = await gatehouse.login({ email, password: PASSWORD }, CONTEXT, 'token');
+    const { session } = opened(await gatehouse.login({ email, password: PASSWORD }, CONTEXT));
+    const { tokens } = opened(await gatehouse.login({ email, password: PASSWORD }, CONTEXT, 'token'));
     assert.deepEqual((await gatehouse.authenticateBearer(tokens.accessToken))?.roles, ['admin']);
 
     clock.advance(2000); // the cut-off is to the second, as for logout-all

@@ -71,13 +71,18 @@ describeOrSkip('gatehouse migrate', SKIP_POSTGRES, () => {
       await before.store.oneTimeTokens.issue({
         id: 'migrate-link', secretHash: 'migrate-link-hash', userId: owner.id, purpose: 'reset_password', data: null, createdAt: clock(), expiresAt: clock() + 60_000,
       });
+      // A passkey with its signature counter (2^32 - 1 needs PostgreSQL's bigint).
+      assert.ok(await before.store.passkeys.create({
+        id: 'migrate-passkey', userId: owner.id, publicKey: 'pQECAyYgASFYIA', counter: 2 ** 32 - 1, transports: ['internal', 'hybrid'],
+        deviceType: 'multiDevice', backedUp: true, name: 'Phone', createdAt: clock(), lastUsedAt: clock(),
+      }));
       const sqlite = `sqlite:${before.dbPath!}`;
       await before.server.close(); // the file stays until before.close()
 
       try {
         const first = await gatehouse(['migrate', sqlite], { GATEHOUSE_DATABASE_URL: target });
         assert.equal(first.code, 0, first.stderr);
-        assert.match(first.stdout, /Copied 3 users, 1 signing_keys, 1 sessions, 2 refresh_families, 2 refresh_tokens, \d+ revocations, \d+ audit_events, 1 one_time_tokens/);
+        assert.match(first.stdout, /Copied 3 users, 1 signing_keys, 1 sessions, 2 refresh_families, 2 refresh_tokens, \d+ revocations, \d+ audit_events, 1 one_time_tokens, .*1 passkeys/);
         assert.doesNotMatch(first.stdout, /password/);
         assert.doesNotMatch(first.stdout + first.stderr, /deprecated/i, 'no library warning (Kysely\'s orderBy([…]) was one)');
 
@@ -89,7 +94,8 @@ describeOrSkip('gatehouse migrate', SKIP_POSTGRES, () => {
           await check.connect();
           const source = new BetterSqlite3(before.dbPath, { readonly: true });
           try {
-            for (const [table, key] of [['users', 'id'], ['audit_events', 'id'], ['one_time_tokens', 'id']] as const) {
+            // Sessions and families with their step-up proof (auth_time, amr).
+            for (const [table, key] of [['users', 'id'], ['audit_events', 'id'], ['one_time_tokens', 'id'], ['sessions', 'id'], ['refresh_families', 'id'], ['passkeys', 'id']] as const) {
               const copied = (await check.query<Record<string, unknown>>(`select * from ${table}`)).rows.map(asText);
               const original = (source.prepare(`select * from ${table}`).all() as Record<string, unknown>[]).map(asText);
               const byKey = (a: Record<string, string | null>, b: Record<string, string | null>) => ((a[key] ?? '') < (b[key] ?? '') ? -1 : 1);
@@ -120,6 +126,7 @@ describeOrSkip('gatehouse migrate', SKIP_POSTGRES, () => {
           assert.equal((await after.store.users.findById(other.id))?.disabledAt, clock(), 'still disabled');
           assert.equal((await after.store.users.findById(owner.id))?.emailVerified, true, 'still verified');
           assert.equal((await after.store.oneTimeTokens.consume('migrate-link'))?.userId, owner.id, 'the mailed link');
+          assert.equal((await after.store.passkeys.findById('migrate-passkey'))?.counter, 2 ** 32 - 1, 'the passkey and its counter');
         } finally {
           await after.close();
         }

@@ -15,6 +15,7 @@ import { createRedisBackend, withRedis } from '../src/stores/redis/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { fakeClock, PASSWORD } from './helpers.js';
 import { dropPrefix, REDIS_URL, SKIP_REDIS, uniqueName } from './support-services.js';
+import { opened } from './kit.js';
 
 const SECRET = 'session-cap-test-secret-0123456789abcdefgh';
 const CONTEXT = { ip: '127.0.0.1', userAgent: 'session-cap-test' };
@@ -54,11 +55,11 @@ for (const { name, skip, open } of stores) {
       try {
         const user = await gatehouse.register({ email: 'cap@example.com', password: PASSWORD }, CONTEXT);
         const login = { email: 'cap@example.com', password: PASSWORD };
-        const a = await gatehouse.login(login, CONTEXT, 'session');
+        const a = opened(await gatehouse.login(login, CONTEXT, 'session'));
         clock.advance(1000);
-        const b = await gatehouse.login(login, CONTEXT, 'token');
+        const b = opened(await gatehouse.login(login, CONTEXT, 'token'));
         clock.advance(1000);
-        const c = await gatehouse.login(login, CONTEXT, 'hybrid');
+        const c = opened(await gatehouse.login(login, CONTEXT, 'hybrid'));
 
         // Later use of a and c (a past the renewal interval, so its lastActiveAt moves): b is the least recently used.
         clock.advance(10 * MINUTE);
@@ -67,7 +68,7 @@ for (const { name, skip, open } of stores) {
         clock.advance(MINUTE);
         assert.equal((await gatehouse.listSessions(user.id, null)).length, 3, 'at the cap nothing was ended');
 
-        const d = await gatehouse.login(login, CONTEXT, 'session');
+        const d = opened(await gatehouse.login(login, CONTEXT, 'session'));
         // b, token mode: its access token (not yet expired) and its refresh token are refused at once.
         assert.equal(await gatehouse.authenticateBearer(b.tokens.accessToken), null);
         await assert.rejects(gatehouse.refresh(b.tokens.refreshToken), { code: 'unauthenticated' });
@@ -87,7 +88,7 @@ for (const { name, skip, open } of stores) {
         // Next: c is used again, so the web session a (last active at 10 min) is now the least recently used.
         clock.advance(MINUTE);
         const cPair2 = await gatehouse.refresh(cPair.refreshToken);
-        const e = await gatehouse.login(login, CONTEXT, 'token');
+        const e = opened(await gatehouse.login(login, CONTEXT, 'token'));
         assert.equal(await gatehouse.validateSession(a.session.token), null, 'the evicted session cookie is refused');
         assert.ok(await gatehouse.authenticateBearer(cPair2.accessToken));
         assert.ok(await gatehouse.authenticateBearer(e.tokens.accessToken));

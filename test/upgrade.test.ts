@@ -19,6 +19,7 @@ import { migrationProvider, type SqlDialect } from '../src/stores/sql/migrations
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { fakeClock, PASSWORD, type FakeClock } from './helpers.js';
 import { describeOrSkip, dropSchema, POSTGRES_URL, SKIP_POSTGRES, uniqueName } from './support-services.js';
+import { opened } from './kit.js';
 
 const SECRET = 'upgrade-test-secret-0123456789abcdefghijk';
 const CONTEXT = { ip: '127.0.0.1', userAgent: 'upgrade-test' };
@@ -53,9 +54,9 @@ async function fill0_1(db: Untyped, clock: FakeClock): Promise<OldCredentials> {
   const memory = createMemoryStore();
   const engine = await createGatehouse({ store: memory, clock, secret: SECRET });
   const user = await engine.register({ email: EMAIL, password: PASSWORD }, CONTEXT);
-  const session = await engine.login({ email: EMAIL, password: PASSWORD }, CONTEXT, 'session');
-  const { tokens } = await engine.login({ email: EMAIL, password: PASSWORD }, CONTEXT, 'token');
-  const revoked = await engine.login({ email: EMAIL, password: PASSWORD }, CONTEXT, 'token');
+  const session = opened(await engine.login({ email: EMAIL, password: PASSWORD }, CONTEXT, 'session'));
+  const { tokens } = opened(await engine.login({ email: EMAIL, password: PASSWORD }, CONTEXT, 'token'));
+  const revoked = opened(await engine.login({ email: EMAIL, password: PASSWORD }, CONTEXT, 'token'));
   const principal = await engine.authenticateBearer(revoked.tokens.accessToken);
   assert.ok(principal);
   await engine.logout(principal);
@@ -121,7 +122,17 @@ async function checkUpgraded(store: Store, clock: FakeClock, old: OldCredentials
     const pair = await engine.refresh(old.refreshToken);
     assert.ok(await engine.authenticateBearer(pair.accessToken), 'the old refresh token rotates');
 
-    const login = await engine.login({ email: EMAIL, password: PASSWORD }, CONTEXT, 'session');
+    // 0007_auth_proof: rows from before step-up read as proven by password when they were created.
+    const oldSession = (await engine.validateSession(old.sessionToken))?.session;
+    assert.ok(oldSession);
+    assert.deepEqual([oldSession.authTime, oldSession.amr], [oldSession.createdAt, ['pwd']], 'the old session\'s proof');
+    const oldFamily = await store.refreshTokens.getFamily(pair.sessionId);
+    assert.ok(oldFamily);
+    assert.deepEqual([oldFamily.authTime, oldFamily.amr], [oldFamily.createdAt, ['pwd']], 'the old family\'s proof');
+    const refreshed = await engine.verifyAccessToken(pair.accessToken);
+    assert.deepEqual([refreshed?.auth_time, refreshed?.amr], [Math.floor(oldFamily.createdAt / 1000), ['pwd']], 'the refreshed token carries it');
+
+    const login = opened(await engine.login({ email: EMAIL, password: PASSWORD }, CONTEXT, 'session'));
     assert.ok(await engine.validateSession(login.session.token), 'the old password logs in');
     assert.equal((await engine.listSessions(old.userId, null)).length, 3, 'the old session, the old family, the new session');
 

@@ -1,4 +1,4 @@
-// Owns the administration commands (SPEC §7): `gatehouse users list|show|disable|enable|delete`, `gatehouse
+// Owns the administration commands (SPEC §7): `gatehouse users list|show|disable|enable|delete|reset-mfa`, `gatehouse
 // sessions revoke` and `gatehouse audit`, on the configured store through the engine's `admin` operations (the
 // same rules and audit as the `/admin/` API; the actor is the command line: `adminId` null). The flags of
 // their own (`--query`, `--user`, `--limit`) are taken out here before the server's options are read.
@@ -84,7 +84,9 @@ export async function runAdminCommand(
         const sessions = detail?.sessions ?? [];
         out(sessions.length === 0 ? 'No sessions.' : `${sessions.length} session(s):`);
         for (const s of sessions) out(`  ${s.id}  ${s.mode}  created ${s.createdAt}  last active ${s.lastActiveAt}  expires ${s.expiresAt}  ${s.ip ?? '-'}  ${s.userAgent ?? '-'}`);
-        out('Factors: none.');
+        const factors = detail?.factors ?? [];
+        out(factors.length === 0 ? 'Factors: none.' : `${factors.length} factor(s):`);
+        for (const f of factors) out(`  ${f.type}  enabled ${f.enabledAt}  recovery codes left ${f.recoveryCodesLeft}`);
       });
     case 'users disable':
       return onUser(async (gatehouse, user) => {
@@ -100,6 +102,11 @@ export async function runAdminCommand(
       return onUser(async (gatehouse, user) => {
         await gatehouse.admin.deleteUser(CLI_ACTOR, user.id);
         out(`Deleted ${user.email}, with every session and token.`);
+      });
+    case 'users reset-mfa':
+      return onUser(async (gatehouse, user) => {
+        await gatehouse.admin.resetMfa(CLI_ACTOR, user.id);
+        out(`Removed the second factors of ${user.email}: they sign in with the password alone until they set one up again.`);
       });
     case 'sessions revoke':
       return onUser(async (gatehouse, user) => {

@@ -25,6 +25,7 @@ export const COMMANDS = [
   { words: ['users', 'disable'], args: ['EMAIL'], summary: 'disable a user: every session and token ends now, sign-in is refused' },
   { words: ['users', 'enable'], args: ['EMAIL'], summary: 'enable a disabled user again' },
   { words: ['users', 'delete'], args: ['EMAIL'], summary: 'delete a user with every session and token' },
+  { words: ['users', 'reset-mfa'], args: ['EMAIL'], summary: 'remove a user\'s second factors (a lost authenticator): sign-in with the password alone' },
   { words: ['sessions', 'revoke'], args: ['EMAIL'], summary: "end every session and token family of a user, access tokens included" },
   { words: ['audit'], args: [], flags: ['--user EMAIL', '--limit N'], summary: 'the newest audit events (default 20), of every user or of one' },
   {

@@ -1,7 +1,8 @@
 // Owns client.fetch: `fetch` with the mode's credential — `Authorization: Bearer` in token mode, `X-CSRF-Token` on
 // unsafe methods in the cookie modes (whose cookies the browser adds; `credentials: 'include'` for another origin).
 // An access token due for renewal is renewed first; a 401 for a token the client sent is renewed once and the
-// request sent once more, never again. A body that cannot be sent twice (a stream) is not retried.
+// request sent once more, never again. A body that cannot be sent twice (a stream) is not retried, nor a request
+// whose 401 is about what it carries rather than the token (a reauthentication's wrong password: `retry` false).
 import type { Renew } from './renew.js';
 import type { SharedState } from './shared-state.js';
 import type { FetchLike, Mode } from './types.js';
@@ -22,7 +23,10 @@ export interface AuthFetchDeps {
 
 const isRequest = (input: unknown): input is Request => typeof Request !== 'undefined' && input instanceof Request;
 
-export function createAuthFetch({ mode, state, fetch, clock, credentials, csrf, renew }: AuthFetchDeps): FetchLike {
+/** client.fetch; `retry` false: a 401 is returned as it is, with no renewal and no second request. */
+export type AuthFetch = (input: string | URL | Request, init?: RequestInit, retry?: boolean) => Promise<Response>;
+
+export function createAuthFetch({ mode, state, fetch, clock, credentials, csrf, renew }: AuthFetchDeps): AuthFetch {
   /** Whether the credentials are ones a refresh can renew. */
   const renewable = () => (mode === 'token' ? state.get().refresh !== undefined : mode === 'hybrid' && state.get().user !== null);
 
@@ -43,7 +47,7 @@ export function createAuthFetch({ mode, state, fetch, clock, credentials, csrf, 
     return { response, at: known.at, sent };
   }
 
-  return async (input, init = {}) => {
+  return async (input, init = {}, retry = true) => {
     await state.ready;
     const { due, at } = state.get();
     if (due !== undefined && clock() >= due && renewable()) {
@@ -53,7 +57,7 @@ export function createAuthFetch({ mode, state, fetch, clock, credentials, csrf, 
     const first = await send(input, init);
     const body: unknown = init.body;
     const replayable = !(typeof body === 'object' && body !== null && 'getReader' in body);
-    if (first.response.status !== 401 || !first.sent || !replayable || !renewable()) return first.response;
+    if (!retry || first.response.status !== 401 || !first.sent || !replayable || !renewable()) return first.response;
     await renew(first.at);
     if (!renewable()) return first.response; // the refresh was refused: signed out
     void first.response.body?.cancel().catch(() => {});

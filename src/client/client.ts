@@ -5,10 +5,11 @@
 // everywhere; a failure (network, 429, 5xx) throws and keeps the credentials for the next try.
 import { createAuthFetch } from './auth-fetch.js';
 import { errorFrom } from './errors.js';
+import { attachInternals } from './internals.js';
 import { csrfCookie, isCrossOrigin, platformChannel, platformLocks } from './platform.js';
 import { createRenew } from './renew.js';
 import { createSharedState, type Fields } from './shared-state.js';
-import type { ClientOptions, GatehouseClient, MfaRequired, SessionInfo, User } from './types.js';
+import type { AuthProof, ClientOptions, GatehouseClient, MfaRequired, SessionInfo, TotpSetup, User } from './types.js';
 
 /** The answers of login and refresh, all modes together. */
 interface Answer extends Partial<MfaRequired> {
@@ -88,7 +89,25 @@ export function createClient(options: ClientOptions): GatehouseClient {
   const post = (path: string, body: object) =>
     fetch(url(path), { method: 'POST', credentials, headers: JSON_TYPE, body: JSON.stringify(body) }).then(answer);
 
-  return {
+  /** A change to the user's own account: no renewal on a 401 (that is a wrong code, not an expired token). */
+  async function own(method: string, path: string, body?: object): Promise<unknown> {
+    const init = body ? { method, headers: JSON_TYPE, body: JSON.stringify(body) } : { method };
+    const response = await authFetch(url(path), init, false);
+    if (!response.ok) throw await errorFrom(response);
+    return response.status === 204 ? undefined : response.json();
+  }
+
+  /** A login's answer becomes the signed-in state, here and in every tab (password, second factor, passkey). */
+  async function signIn(body: Answer): Promise<User> {
+    const user = body.user as User;
+    const { access } = state.get();
+    // Token mode: the sign-in this one replaces is ended, not left to live out its refresh token (best effort).
+    if (access) await fetch(url('/auth/logout'), { method: 'POST', headers: { authorization: `Bearer ${access}` } }).catch(() => {});
+    state.share({ user, access: body.access_token, refresh: body.refresh_token, csrf: body.csrfToken, due: due(body.expires_in) });
+    return user;
+  }
+
+  const client: GatehouseClient = {
     ready: state.ready,
     get user() {
       return state.get().user ?? null;
@@ -101,12 +120,16 @@ export function createClient(options: ClientOptions): GatehouseClient {
     async login({ email, password }) {
       const body = await post('/auth/login', { email, password, mode });
       if (body.mfaRequired) return { mfaRequired: true, mfaToken: body.mfaToken ?? '', methods: body.methods ?? [] };
-      const user = body.user as User;
-      const { access } = state.get();
-      // Token mode: the sign-in this one replaces is ended, not left to live out its refresh token (best effort).
-      if (access) await fetch(url('/auth/logout'), { method: 'POST', headers: { authorization: `Bearer ${access}` } }).catch(() => {});
-      state.share({ user, access: body.access_token, refresh: body.refresh_token, csrf: body.csrfToken, due: due(body.expires_in) });
-      return user;
+      return signIn(body);
+    },
+
+    // The second step (SPEC §6): the login opens in the mode the first step asked for, this client's.
+    loginMfa: async (step) => signIn(await post('/auth/login/mfa', step)),
+
+    totp: {
+      setup: () => own('POST', '/auth/mfa/totp/setup') as Promise<TotpSetup>,
+      enable: (code) => own('POST', '/auth/mfa/totp/enable', { code }) as Promise<{ recoveryCodes: string[] }>,
+      disable: async () => void (await own('DELETE', '/auth/mfa/totp')),
     },
 
     async logout() {
@@ -152,8 +175,21 @@ export function createClient(options: ClientOptions): GatehouseClient {
       if (id === state.get().sid) state.share({ user: null });
     },
 
+    async reauthenticate(proof) {
+      // Not retried on a 401: that is a wrong password or code here, not an expired token (renewed before if due).
+      const init = { method: 'POST', headers: JSON_TYPE, body: JSON.stringify(proof) };
+      const response = await authFetch(url('/auth/reauthenticate'), init, false);
+      if (!response.ok) throw await errorFrom(response);
+      const { authTime, amr, ...body } = (await response.json()) as AuthProof & Answer;
+      // A fresh access token carrying the new proof (the hybrid one came as a cookie): every tab takes it.
+      if (body.expires_in !== undefined) state.share({ ...state.get(), access: body.access_token ?? state.get().access, due: due(body.expires_in) });
+      return { authTime, amr };
+    },
+
     onChange: (listener) => state.onChange(listener),
     fetch: authFetch,
     close: () => state.close(),
   };
+  attachInternals(client, { mode, url, post, signIn });
+  return client;
 }

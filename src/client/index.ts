@@ -3,6 +3,7 @@
 export { createClient } from './client.js';
 export { GatehouseClientError } from './errors.js';
 export type {
+  AuthProof,
   ChannelLike,
   ClientOptions,
   FetchLike,
@@ -12,5 +13,6 @@ export type {
   Mode,
   SessionInfo,
   StorageLike,
+  TotpSetup,
   User,
 } from './types.js';

@@ -24,11 +24,27 @@ export interface SessionInfo {
   current: boolean;
 }
 
+/** When and how the user last proved who they are (SPEC §6 step-up). */
+export interface AuthProof {
+  /** ISO 8601. */
+  authTime: string;
+  /** `pwd` (password), `otp` (a code), `hwk` (a passkey). */
+  amr: string[];
+}
+
 /** A login that needs a second factor (SPEC §6): no credential is set until it is completed. */
 export interface MfaRequired {
   mfaRequired: true;
   mfaToken: string;
   methods: string[];
+}
+
+/** A new TOTP authenticator (`client.totp.setup()`). */
+export interface TotpSetup {
+  /** The secret in base32, for typing into the app. */
+  secret: string;
+  /** `otpauth://totp/…`, for a QR code. */
+  otpauthUrl: string;
 }
 
 /** Where token mode keeps its state: `localStorage`, `sessionStorage`, or anything of that shape. */
@@ -79,12 +95,34 @@ export interface GatehouseClient {
   readonly user: User | null;
   register(credentials: { email: string; password: string }): Promise<User>;
   login(credentials: { email: string; password: string }): Promise<User | MfaRequired>;
+  /**
+   * Completes a login that answered `MfaRequired` with a code from the authenticator app or a recovery code; signs in
+   * as `login` does. Rejects with GatehouseClientError: `invalid_code` (try again: the mfaToken takes 5 codes),
+   * `invalid_token` (expired, used up: log in again), `rate_limited`.
+   */
+  loginMfa(step: { mfaToken: string; code: string } | { mfaToken: string; recoveryCode: string }): Promise<User>;
+  /** The signed-in user's own TOTP (SPEC §6); setup and disable need a recent proof (`reauthenticate`). */
+  readonly totp: {
+    /** A new secret, pending until `enable`: show `otpauthUrl` as a QR code. */
+    setup(): Promise<TotpSetup>;
+    /** Turns it on with a first code; the ten recovery codes, shown this once. */
+    enable(code: string): Promise<{ recoveryCodes: string[] }>;
+    /** Turns it off; the user's other sessions end. */
+    disable(): Promise<void>;
+  };
   logout(): Promise<void>;
   logoutAll(): Promise<void>;
   /** The user the server sees, or null when not signed in. */
   me(): Promise<User | null>;
   sessions(): Promise<SessionInfo[]>;
   revokeSession(id: string): Promise<void>;
+  /**
+   * Step-up (SPEC §6): proves again who the user is, with the password or a code from the authenticator app (or a
+   * recovery code), so that a sensitive operation refused with `reauthentication_required` can be retried. Resolves
+   * to the renewed proof; token mode also takes the fresh access token it comes with. Rejects with
+   * GatehouseClientError (`invalid_credentials`, `invalid_code`, `rate_limited`, …) and stays signed in.
+   */
+  reauthenticate(proof: { password: string } | { code: string }): Promise<AuthProof>;
   /** Calls `listener` with the user, or null, whenever the signed-in user changes (in this tab or another). */
   onChange(listener: (user: User | null) => void): () => void;
   /** `fetch` with the credential: bearer token, or CSRF header on unsafe methods; refreshes once on expiry. */

@@ -64,7 +64,7 @@ function readIat(payload: string | Uint8Array): number | null {
 }
 
 function checkClaims(payload: JWTPayload, options: VerifyOptions): AccessClaims | null {
-  const { sub, jti, sid, iat, exp, roles, iss, aud } = payload as Record<string, unknown>;
+  const { sub, jti, sid, iat, exp, roles, iss, aud, auth_time: authTime, amr } = payload as Record<string, unknown>;
   if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string' || jti === '' || typeof sid !== 'string' || sid === '') {
     return null;
   }
@@ -75,7 +75,14 @@ function checkClaims(payload: JWTPayload, options: VerifyOptions): AccessClaims 
   if (expiresAt - issuedAt > options.maxTtlSeconds || expiresAt <= issuedAt) return null;
   if (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) return null;
   if (aud !== options.audience || iss !== options.issuer) return null;
-  return { iss, aud, sub, iat: issuedAt, exp: expiresAt, jti, sid, roles: roles };
+  // Step-up's claims (added after the jose verifier was replaced): optional, strictly typed when present.
+  if (authTime !== undefined && (!Number.isInteger(authTime) || (authTime as number) < 0)) return null;
+  if (amr !== undefined && (!Array.isArray(amr) || !amr.every((m) => typeof m === 'string'))) return null;
+  return {
+    iss, aud, sub, iat: issuedAt, exp: expiresAt, jti, sid, roles: roles,
+    ...(authTime === undefined ? {} : { auth_time: authTime as number }),
+    ...(amr === undefined ? {} : { amr }),
+  };
 }
 
 // ---- Seeded randomness. ----
@@ -169,12 +176,16 @@ function claimsFor(rng: Rng, rules: (typeof RULES)[number]): Json {
   };
   if (rng.chance(0.15)) claims.nbf = NOW_S + rng.pick([-100, 0, TOL - 1, TOL, TOL + 1, 1.5]);
   if (rng.chance(0.1)) claims.extra = rng.pick(ODD_VALUES);
+  if (rng.chance(0.7)) {
+    claims.auth_time = iat - rng.pick([0, 1, 600]);
+    claims.amr = rng.pick([['pwd'], ['pwd', 'otp'], ['hwk'], []]);
+  }
   return claims;
 }
 
 /** A header or payload mutation, as JSON values or as raw text; each is what an attacker or a bug might send. */
 function mutateClaims(rng: Rng, claims: Json): Json | string {
-  const names = ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'sid', 'roles', 'nbf'];
+  const names = ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'sid', 'roles', 'nbf', 'auth_time', 'amr'];
   const name = rng.pick(names);
   switch (rng.int(9)) {
     case 0: return without(claims, name);
@@ -291,6 +302,7 @@ async function makeCase(rng: Rng, pool: string[]): Promise<Case> {
     const { token } = await issueAccessToken({
       issuer: rules.issuer, audience: rules.audience, subject: claims.sub as string, sessionId: claims.sid as string,
       roles: claims.roles as string[], jti: claims.jti as string, now: (claims.iat as number) * 1000 + rng.int(1000),
+      proof: { authTime: ((claims.auth_time as number | undefined) ?? 0) * 1000, amr: (claims.amr as string[] | undefined) ?? [] },
       ttlSeconds: rng.pick([rules.maxTtlSeconds, 30, rules.maxTtlSeconds + 1]), key: { kid, privateKey: signer },
     });
     return { token, rules, keyFor, now, what: 'issued by issueAccessToken' };

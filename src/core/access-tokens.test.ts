@@ -90,14 +90,22 @@ describe('verifyAccessToken', () => {
   it('round-trips issueAccessToken: the header, the claims, and a key looked up by kid and iat', async () => {
     const { token, claims } = await issueAccessToken({
       issuer: 'gatehouse', audience: 'gatehouse', subject: 'user-1', sessionId: 'sid-1', roles: ['admin'], jti: 'jti-1',
-      now: NOW + 999, ttlSeconds: 900, key: { kid: KID, privateKey: rfcPrivate },
+      proof: { authTime: NOW - 60_500, amr: ['pwd', 'otp'] }, now: NOW + 999, ttlSeconds: 900, key: { kid: KID, privateKey: rfcPrivate },
     });
     assert.deepEqual(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()), goodHeader());
-    assert.deepEqual(claims, goodClaims());
+    // auth_time in whole seconds, rounded down (OIDC); amr as given.
+    assert.deepEqual(claims, goodClaims({ auth_time: NOW_S - 61, amr: ['pwd', 'otp'] }));
     const { opts, lookups } = options();
     assert.deepEqual(await verifyAccessToken(token, opts), claims);
     assert.deepEqual(lookups, [[KID, NOW]]);
-    assert.deepEqual(await check(raw(goodHeader(), goodClaims())), claims);
+    assert.deepEqual(await check(raw(goodHeader(), goodClaims())), goodClaims());
+  });
+
+  it('auth_time and amr: optional (tokens from before step-up), refused when of another type', async () => {
+    assert.deepEqual(await check(raw(goodHeader(), goodClaims({ auth_time: NOW_S, amr: [] }))), goodClaims({ auth_time: NOW_S, amr: [] }));
+    for (const bad of [{ auth_time: '1' }, { auth_time: 1.5 }, { auth_time: -1 }, { auth_time: null }, { amr: 'pwd' }, { amr: [1] }, { amr: null }]) {
+      assert.equal(await check(raw(goodHeader(), goodClaims(bad))), null, JSON.stringify(bad));
+    }
   });
 
   it('returns only the claims it knows, as a fresh object', async () => {

@@ -1,5 +1,5 @@
 // Owns access tokens: issuing EdDSA JWTs through jose (kid in the header, typ at+jwt, claims iss, aud, sub,
-// iat, exp, jti, sid, roles), and verifying them on node:crypto against every known JWT attack (RFC 8725):
+// iat, exp, jti, sid, roles, and the login's proof as auth_time and amr), and verifying them on node:crypto against every known JWT attack (RFC 8725):
 // pinned algorithm, keys only from our own ring by kid, header-supplied keys refused, size bound, strict claim
 // types. Verification accepts exactly what jose's jwtVerify with the same rules accepts (a differential test
 // keeps it so); it exists because jose 6 verifies through WebCrypto, markedly slower than node:crypto (issue 6).
@@ -24,6 +24,10 @@ export interface AccessClaims {
   jti: string;
   sid: string;
   roles: string[];
+  /** When the user last proved who they are (seconds, as OIDC's `auth_time`). Absent from tokens issued before step-up existed. */
+  auth_time?: number;
+  /** How they proved it (RFC 8176: `pwd`, `otp`, `hwk`). Absent from tokens issued before step-up existed. */
+  amr?: string[];
 }
 
 export interface IssueOptions {
@@ -32,6 +36,8 @@ export interface IssueOptions {
   subject: string;
   sessionId: string;
   roles: readonly string[];
+  /** The session's or family's proof: `authTime` in epoch ms (the claim is in seconds, rounded down). */
+  proof: { authTime: number; amr: readonly string[] };
   jti: string;
   /** Epoch ms. */
   now: number;
@@ -50,6 +56,8 @@ export async function issueAccessToken(options: IssueOptions): Promise<{ token: 
     jti: options.jti,
     sid: options.sessionId,
     roles: [...options.roles],
+    auth_time: Math.floor(options.proof.authTime / 1000),
+    amr: [...options.proof.amr],
   };
   const token = await new SignJWT({ ...claims })
     .setProtectedHeader({ alg: 'EdDSA', kid: options.key.kid, typ: ACCESS_TOKEN_TYPE })
@@ -197,7 +205,7 @@ function normalizeTyp(typ: string): string {
 /** Strict types, our issuer and audience, and a lifetime within bounds: no claim confusion, no over-long life. */
 function readClaims(payload: Record<string, unknown>, rules: TokenRules): AccessClaims | null {
   // Every required claim must be present; the type checks below imply it (none is a name on Object.prototype).
-  const { sub, jti, sid, iat, exp, roles, iss, aud } = payload;
+  const { sub, jti, sid, iat, exp, roles, iss, aud, auth_time: authTime, amr } = payload;
   if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string' || jti === '' || typeof sid !== 'string' || sid === '') {
     return null;
   }
@@ -205,7 +213,13 @@ function readClaims(payload: Record<string, unknown>, rules: TokenRules): Access
   if (exp - iat > rules.maxTtlSeconds || exp <= iat) return null;
   if (!Array.isArray(roles) || !roles.every((r): r is string => typeof r === 'string')) return null;
   if (typeof aud !== 'string' || typeof iss !== 'string' || aud !== rules.audience || iss !== rules.issuer) return null;
-  return { iss, aud, sub, iat, exp, jti, sid, roles };
+  // Optional (tokens from before step-up lack them), but never of another type when present.
+  if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isInteger(authTime) || authTime < 0)) return null;
+  if (amr !== undefined && (!Array.isArray(amr) || !amr.every((m): m is string => typeof m === 'string'))) return null;
+  const claims: AccessClaims = { iss, aud, sub, iat, exp, jti, sid, roles };
+  if (authTime !== undefined) claims.auth_time = authTime;
+  if (amr !== undefined) claims.amr = amr;
+  return claims;
 }
 
 const fromCryptoKeys = new WeakMap<CryptoKey, KeyObject | null>();

@@ -5,6 +5,7 @@ import { auditClient } from './audit-trail.js';
 import { GatehouseError } from './errors.js';
 import type { Gatehouse } from './gatehouse.js';
 import type { EngineParts } from './parts.js';
+import { requireRecentAuth } from './step-up.js';
 
 const ROLE = /^[a-z][a-z0-9_.:-]{0,63}$/;
 
@@ -13,11 +14,13 @@ export function requireRole(role: string): void {
 }
 
 export function createAccountChanges(parts: EngineParts): Pick<Gatehouse, 'changePassword' | 'grantRole' | 'revokeRole'> {
-  const { store, clock, audit, accounts, access } = parts;
+  const { config, store, clock, audit, accounts, access } = parts;
 
   return {
     async changePassword(principal, current, next, context) {
       const now = clock();
+      // Step-up first (SPEC §6): a stale proof costs no hash and counts no attempt.
+      requireRecentAuth(config, principal, now);
       const user = await store.users.findById(principal.userId);
       if (!user) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');
       await accounts.changePassword(user, current, next, context, now);

@@ -11,6 +11,7 @@ import type { OneTimeTokens } from './one-time-tokens.js';
 import type { EngineParts } from './parts.js';
 import { consumeAttempt, type RateLimitRule } from './rate-limit.js';
 import type { SessionContext } from './sessions.js';
+import { requireRecentAuth } from './step-up.js';
 import type { OneTimeTokenPurpose, UserRecord } from './store.js';
 
 export type AccountMailMembers = Pick<
@@ -135,6 +136,8 @@ export function createAccountMail(
     async requestEmailChange(principal, newEmail, currentPassword, context) {
       requireMailer(mail);
       const now = clock();
+      // Step-up first (SPEC §6): a stale proof costs no hash and counts no attempt.
+      requireRecentAuth(config, principal, now);
       const user = await signedInUser(principal);
       const address = accounts.requireEmail(newEmail);
       await accounts.checkPassword({ email: user.email, password: currentPassword }, context, now);

@@ -11,6 +11,7 @@ import { GatehouseError, type ErrorCode } from './errors.js';
 import { createArgon2Hasher, type PasswordHasher } from './password.js';
 import type { Store, UserRecord } from './store.js';
 import { createMemoryStore } from '../stores/memory/index.js';
+import { opened } from '../../test/kit.js';
 
 const PASSWORD = 'correct horse battery staple';
 const STRONG = 'a brand new long passphrase 42';
@@ -118,7 +119,7 @@ describe('password policy wherever a password is set', () => {
     const { gh, store } = await setup();
     const email = 'ada.lovelace@example.com';
     await gh.register({ email, password: PASSWORD }, CONTEXT);
-    const { session } = await gh.login({ email, password: PASSWORD }, CONTEXT);
+    const { session } = opened(await gh.login({ email, password: PASSWORD }, CONTEXT));
     const principal = await gh.authenticateSession(session.token);
     assert.ok(principal);
     const before = await storedHash(store, email);
@@ -169,7 +170,7 @@ describe('re-hash at login of a hash made with older parameters', () => {
     memory.users.replacePasswordHash = (...args) => (storeFails ? Promise.reject(new Error('disk full')) : replace(...args));
     const { gh, store, events } = await setup(hasher, memory);
     const user = await userWithOldHash(store);
-    const { session } = await gh.login({ email: user.email, password: PASSWORD }, CONTEXT);
+    const { session } = opened(await gh.login({ email: user.email, password: PASSWORD }, CONTEXT));
     assert.ok(await gh.authenticateSession(session.token));
     storeFails = false;
     hashFails = true;

@@ -28,8 +28,16 @@ export function publicUser(user: UserRecord): PublicUser {
 
 export interface Accounts {
   register(input: { email: string; password: string }, context: SessionContext, now: number): Promise<UserRecord>;
-  /** The user whose password this is; throws `invalid_credentials` or `rate_limited`. */
-  checkPassword(input: { email: string; password: string }, context: SessionContext, now: number): Promise<UserRecord>;
+  /**
+   * The user whose password this is; throws `invalid_credentials` or `rate_limited`. A right password clears the
+   * account's failed attempts, unless `keepFailures` (a login that may still need its second factor: the caller
+   * clears them once the login is complete, so wrong codes count against the same limit).
+   */
+  checkPassword(input: { email: string; password: string }, context: SessionContext, now: number, options?: { keepFailures?: boolean }): Promise<UserRecord>;
+  /** Counts one attempt against the account's failed-login limit (a second-factor code); throws `rate_limited` past it. */
+  countAttempt(email: string, context: SessionContext, now: number): Promise<void>;
+  /** Clears the account's failed attempts (a login completed). */
+  clearFailures(email: string): Promise<void>;
   /** Verifies the current password, then stores the new one. */
   changePassword(user: UserRecord, current: string, next: string, context: SessionContext, now: number): Promise<void>;
   requireEmail(email: string): string;
@@ -85,9 +93,18 @@ export async function createAccounts(deps: {
   }
 
   async function limited(context: SessionContext, email: string, now: number): Promise<void> {
-    try {
+    await audited(context, now, async () => {
       await consumeAttempt(store.rateLimits, ipRule, addressOf(context), now);
       await consumeAttempt(store.rateLimits, accountRule, email, now);
+    });
+  }
+
+  const limitedAccount = (context: SessionContext, email: string, now: number) =>
+    audited(context, now, () => consumeAttempt(store.rateLimits, accountRule, email, now));
+
+  async function audited(context: SessionContext, now: number, count: () => Promise<void>): Promise<void> {
+    try {
+      await count();
     } catch (error) {
       // A refusal is audited; a store that is down is not a rate limit (it answers 503 as it is).
       if (error instanceof GatehouseError && error.code === 'rate_limited') {
@@ -123,12 +140,21 @@ export async function createAccounts(deps: {
         updatedAt: now,
       };
       const created = await store.users.create(user);
-      if (!created) throw new GatehouseError('email_taken', 'An account with this email already exists.');
+      if (!created) {
+        // The owner of the address sees someone tried (GET /auth/audit); the trail is told, not the caller.
+        const owner = await store.users.findByEmail(email);
+        if (owner) await audit.recordAfter({ type: 'register.refused', reason: 'email_taken', userId: owner.id, ...client(context) }, now);
+        throw new GatehouseError('email_taken', 'An account with this email already exists.');
+      }
       await audit.recordAfter({ type: 'user.registered', userId: created.id, ...client(context) }, now);
       return created;
     },
 
-    async checkPassword(input, context, now) {
+    countAttempt: (email, context, now) => limitedAccount(context, email, now),
+
+    clearFailures: (email) => clearAttempts(store.rateLimits, accountRule, email),
+
+    async checkPassword(input, context, now, options = {}) {
       const email = requireEmail(input.email);
       await limited(context, email, now);
       const user = await store.users.findByEmail(email);
@@ -143,7 +169,7 @@ export async function createAccounts(deps: {
         await audit.recordOrFail({ type: 'login.failed', reason: 'account_disabled', userId: user.id, ...client(context) }, now);
         throw new GatehouseError('invalid_credentials', 'Email or password is incorrect.');
       }
-      await clearAttempts(store.rateLimits, accountRule, email);
+      if (!options.keepFailures) await clearAttempts(store.rateLimits, accountRule, email);
       return upgradeHash(user, password, context, now);
     },
 

@@ -1,16 +1,17 @@
 // Owns what administrators do to other users' accounts (SPEC §7), for the `/admin/` API and the CLI alike:
 // finding users, showing one with their sessions and factors, disabling and enabling (a disabled user's
 // credentials all stop at once on every instance: every session and family ends the logout-all way, and login
-// and refresh refuse while it lasts), deleting, granting and removing roles, revoking sessions and forcing a
-// password reset. Each action is audited with the administrator's id (null: the command line). Who may call
-// these is the caller's rule (the `admin` role at the HTTP layer; SPEC §6 step-up, not built yet, would be
-// checked there too).
+// and refresh refuse while it lasts), deleting, granting and removing roles, revoking sessions, forcing a
+// password reset and removing second factors. Each action is audited with the administrator's id (null: the command line). Who may call
+// these is the caller's rule (the `admin` role and SPEC §6 step-up, `Gatehouse.requireRecentAuth`, at the HTTP
+// layer, http/admin-routes.ts; the command line acts with the database's own authority).
 import { requireRole } from './account-changes.js';
 import { publicUser, type Accounts, type PublicUser } from './accounts.js';
 import type { AdminAuditPage, AdminEventType } from './audit.js';
 import { GatehouseError } from './errors.js';
 import type { Gatehouse, SessionSummary } from './gatehouse.js';
 import { link, mailUnavailable, messages, requireMailer, type MailDeps } from './mail.js';
+import type { SecondFactors, TotpFactorSummary } from './mfa.js';
 import type { OneTimeTokens } from './one-time-tokens.js';
 import type { EngineParts } from './parts.js';
 import type { UserRecord } from './store.js';
@@ -33,12 +34,15 @@ export interface AdminUser extends PublicUser {
   updatedAt: string;
 }
 
+/** A second factor as an administrator sees it (never its secret). */
+export type AdminFactor = TotpFactorSummary;
+
 export interface AdminUserDetail {
   user: AdminUser;
   /** Web sessions and token families, as the user's own device list shows them. */
   sessions: SessionSummary[];
-  /** Second factors (SPEC §6): none exist yet. */
-  factors: never[];
+  /** Second factors on (SPEC §6). */
+  factors: AdminFactor[];
 }
 
 export interface UserPage {
@@ -68,6 +72,12 @@ export interface Administration {
    * `not_configured` without a mailer (before changing anything), `unavailable` when the mail fails.
    */
   forcePasswordReset(actor: AdminActor, userId: string): Promise<boolean>;
+  /**
+   * Removes the user's second factors (a lost authenticator): TOTP, its recovery codes, pending logins. The
+   * user signs in with the password alone until they set one up again; their sessions stay. False for an
+   * unknown user.
+   */
+  resetMfa(actor: AdminActor, userId: string): Promise<boolean>;
   /** Every user's audit events (or one user's), newest first. */
   listAudit(page: { limit?: number | undefined; cursor?: string | null | undefined; userId?: string | undefined }): Promise<AdminAuditPage>;
 }
@@ -93,6 +103,7 @@ export function createAdministration(
     oneTimeTokens: OneTimeTokens;
     mail: MailDeps;
     random: () => string;
+    factors: Pick<SecondFactors, 'factors' | 'reset'>;
   },
 ): Administration {
   const { store, clock, audit, access, config } = parts;
@@ -123,7 +134,7 @@ export function createAdministration(
     async showUser(userId) {
       const user = await store.users.findById(userId);
       if (!user) return null;
-      return { user: adminUser(user), sessions: await deps.devices.listSessions(user.id, null), factors: [] };
+      return { user: adminUser(user), sessions: await deps.devices.listSessions(user.id, null), factors: await deps.factors.factors(user.id) };
     },
 
     async disableUser(actor, userId) {
@@ -155,6 +166,9 @@ export function createAdministration(
       // As a user's own deletion (account-deletion.ts): everything ended first, the row last, so a retry is safe.
       await deps.logoutAll(user.id);
       await store.oneTimeTokens.deleteByUser(user.id);
+      await store.mfa.deleteByUser(user.id); // SQL cascades too; other stores may not
+      await store.passkeys.deleteByUser(user.id); // as the factors
+      await audit.forget(user.id); // the administrator's own address on the event below stays
       await store.users.delete(user.id);
       await record('user.deleted', actor, user.id, now);
       return true;
@@ -214,6 +228,14 @@ export function createAdministration(
         throw mailUnavailable(error);
       }
       await record('admin.password_reset_forced', actor, user.id, now);
+      return true;
+    },
+
+    async resetMfa(actor, userId) {
+      const user = await store.users.findById(userId);
+      if (!user) return false;
+      await deps.factors.reset(user.id);
+      await record('admin.mfa_reset', actor, user.id, clock());
       return true;
     },
 

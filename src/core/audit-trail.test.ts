@@ -12,6 +12,7 @@ import type { PasswordHasher } from './password.js';
 import type { AuditRecord } from './store.js';
 import { createMemoryStore } from '../stores/memory/index.js';
 import { fakeClock } from '../testing/fake-clock.js';
+import { opened } from '../../test/kit.js';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'an entirely new passphrase 42';
@@ -49,7 +50,7 @@ describe('audit trail', () => {
     const { gh, told, rows } = await setup();
     const user = await gh.register({ email: 'ada@example.com', password: PASSWORD }, CONTEXT);
     await rejectsWith(gh.login({ email: 'ada@example.com', password: 'not the password at all' }, CONTEXT), 'invalid_credentials');
-    const { session } = await gh.login({ email: 'ada@example.com', password: PASSWORD }, CONTEXT);
+    const { session } = opened(await gh.login({ email: 'ada@example.com', password: PASSWORD }, CONTEXT));
     const principal = await gh.authenticateSession(session.token);
     assert.ok(principal);
     await gh.changePassword(principal, PASSWORD, NEW_PASSWORD, CONTEXT);
@@ -100,9 +101,9 @@ describe('audit trail', () => {
   it('a logout, a revocation or a password change stands when its row cannot be written; the sink is told', async () => {
     const { gh, failing, told, rows } = await setup();
     const user = await gh.register({ email: 'ada@example.com', password: PASSWORD }, CONTEXT);
-    const first = await gh.login({ email: 'ada@example.com', password: PASSWORD }, CONTEXT);
-    const second = await gh.login({ email: 'ada@example.com', password: PASSWORD }, CONTEXT);
-    const tokens = await gh.login({ email: 'ada@example.com', password: PASSWORD }, CONTEXT, 'token');
+    const first = opened(await gh.login({ email: 'ada@example.com', password: PASSWORD }, CONTEXT));
+    const second = opened(await gh.login({ email: 'ada@example.com', password: PASSWORD }, CONTEXT));
+    const tokens = opened(await gh.login({ email: 'ada@example.com', password: PASSWORD }, CONTEXT, 'token'));
     const principal = await gh.authenticateSession(first.session.token);
     assert.ok(principal);
     failing.on = true;

@@ -32,6 +32,8 @@ export interface AuditTrail {
   listAll(page: { limit?: number | undefined; cursor?: string | null | undefined; userId?: string | undefined }): Promise<AdminAuditPage>;
   /** Deletes the rows older than the retention at `now`; returns how many. */
   prune(now: number): Promise<number>;
+  /** A deleted account: its rows keep the user id and lose where they came from (ip, user agent). */
+  forget(userId: string): Promise<number>;
 }
 
 /**
@@ -145,5 +147,6 @@ export function createAuditTrail(deps: { store: AuditStore; sink: AuditSink; ran
     },
 
     prune: (now) => store.deleteOlderThan(now - deps.retentionSeconds * 1000),
+    forget: (userId) => store.forgetUser(userId),
   };
 }

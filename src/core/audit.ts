@@ -14,12 +14,16 @@ export type AdminEventType =
   | 'admin.session_revoked'
   | 'admin.role_granted'
   | 'admin.role_revoked'
-  | 'admin.password_reset_forced';
+  | 'admin.password_reset_forced'
+  | 'admin.mfa_reset';
 
 export type AuditEvent =
   | { type: 'user.registered'; userId: string; ip: string | null; userAgent?: string | null }
+  | { type: 'register.refused'; reason: 'email_taken'; userId: string; ip: string | null; userAgent?: string | null }
   | { type: 'login.succeeded'; userId: string; sessionId: string; mode: 'session' | 'token' | 'hybrid'; ip: string | null; userAgent?: string | null }
-  | { type: 'login.failed'; reason: 'invalid_credentials' | 'rate_limited' | 'account_disabled'; userId: string | null; ip: string | null; userAgent?: string | null }
+  // `passkey_rejected`: a passkey assertion that did not verify (unknown credential, signature, origin, challenge);
+  // `possible_cloned_passkey`: one that verified with a signature counter that did not grow (SPEC §6).
+  | { type: 'login.failed'; reason: 'invalid_credentials' | 'rate_limited' | 'account_disabled' | 'passkey_rejected' | 'possible_cloned_passkey'; userId: string | null; ip: string | null; userAgent?: string | null }
   | { type: 'logout'; userId: string; sessionId: string }
   | { type: 'session.revoked'; userId: string; sessionId: string }
   | { type: 'sessions.revoked_all'; userId: string; count: number }
@@ -33,7 +37,18 @@ export type AuditEvent =
   | { type: 'email.verified'; userId: string }
   | { type: 'password.reset'; userId: string; ip: string | null }
   | { type: 'email.changed'; userId: string }
-  | { type: 'account.deleted'; userId: string; ip: string | null }
+  | { type: 'account.deleted'; userId: string }
+  // Passkeys (SPEC §6, core/passkeys.ts): the credential id, never its key.
+  | { type: 'passkey.registered'; userId: string; passkeyId: string; sessionId: string; ip: string | null; userAgent?: string | null }
+  | { type: 'passkey.deleted'; userId: string; passkeyId: string; sessionId: string; ip: string | null; userAgent?: string | null }
+  // Second factors (SPEC §6, core/mfa.ts and mfa-login.ts): never the code, only what it was for and whether it was right.
+  | { type: 'login.mfa_required'; userId: string; mode: 'session' | 'token' | 'hybrid'; ip: string | null; userAgent?: string | null }
+  | { type: 'mfa.code_failed'; userId: string; purpose: 'login' | 'reauthenticate'; method: 'totp' | 'recovery_code'; ip: string | null; userAgent?: string | null }
+  | { type: 'mfa.recovery_code_used'; userId: string; remaining: number; ip: string | null; userAgent?: string | null }
+  | { type: 'mfa.totp_enabled'; userId: string; sessionId: string; ip: string | null; userAgent?: string | null }
+  | { type: 'mfa.totp_disabled'; userId: string; sessionId: string; ip: string | null; userAgent?: string | null }
+  // Step-up (SPEC §6, core/reauthenticate.ts): the session or family whose proof was renewed, and how.
+  | { type: 'reauthenticated'; userId: string; sessionId: string; method: 'pwd' | 'otp'; ip: string | null; userAgent?: string | null }
   // Administrators' actions (SPEC §7, core/administration.ts): `adminId` is who acted, null for the command line.
   | { type: AdminEventType; userId: string; adminId: string | null; sessionId?: string; role?: string; ip: string | null; userAgent: string | null };
 

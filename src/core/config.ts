@@ -89,6 +89,15 @@ export interface GatehouseConfig {
   mailAddressLimit: number;
   /** Mail-sending requests per client address per window. */
   mailIpLimit: number;
+  /** Sensitive operations need a proof of identity (login or reauthentication) at most this old (SPEC §6 step-up). */
+  stepUpMaxAgeSeconds: number;
+  /**
+   * The WebAuthn relying-party id passkeys are bound to (SPEC §6): a domain, the site's own host or a parent of it.
+   * null: the host of `publicUrl`, else of the origin each request came to.
+   */
+  rpId: string | null;
+  /** The name authenticators show beside a passkey of this site. */
+  rpName: string;
 }
 
 export type GatehouseOptions = Partial<GatehouseConfig>;
@@ -132,6 +141,9 @@ export const DEFAULTS: Readonly<GatehouseConfig> = Object.freeze<GatehouseConfig
   requireVerifiedEmail: false,
   mailAddressLimit: 5,
   mailIpLimit: 30,
+  stepUpMaxAgeSeconds: 10 * MINUTE,
+  rpId: null,
+  rpName: 'Gatehouse',
 });
 
 function checkOrigin(value: string): string | undefined {
@@ -151,6 +163,14 @@ function checkPublicUrl(value: string): string | undefined {
   const url = new URL(value);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use http or https';
   return url.search || url.hash ? 'must have no query or fragment' : undefined;
+}
+
+/** A WebAuthn RP id: a lower-case domain name (no scheme, port or path; not an IP address, which browsers refuse). */
+function checkRpId(value: string): string | undefined {
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(value)) {
+    return 'is not a domain such as example.com (lower case, no scheme, port or path)';
+  }
+  return /^[0-9.]+$/.test(value) ? 'must be a domain, not an IP address (browsers refuse passkeys for those)' : undefined;
 }
 
 const atLeast32 = (v: string) => (v.length < 32 ? 'must be at least 32 characters' : undefined);
@@ -222,6 +242,9 @@ export const OPTIONS: OptionTable<GatehouseConfig> = {
   requireVerifiedEmail: { env: 'GATEHOUSE_REQUIRE_VERIFIED_EMAIL', parse: boolean },
   mailAddressLimit: { env: 'GATEHOUSE_MAIL_ADDRESS_LIMIT', parse: integer(1, 10_000) },
   mailIpLimit: { env: 'GATEHOUSE_MAIL_IP_LIMIT', parse: integer(1, 1_000_000) },
+  stepUpMaxAgeSeconds: { env: 'GATEHOUSE_STEP_UP_MAX_AGE', parse: duration(MINUTE, 30 * DAY) },
+  rpId: { env: 'GATEHOUSE_RP_ID', parse: text({ nullable: true, check: checkRpId }) },
+  rpName: { env: 'GATEHOUSE_RP_NAME', parse: text({ nullable: false, check: (v) => (v.length > 100 ? 'must be at most 100 characters' : undefined) }) },
 };
 
 /** What no single value shows: options that must agree with each other. */
@@ -232,6 +255,12 @@ export function crossCheck(config: Readonly<GatehouseConfig>): string[] {
   }
   if (config.refreshAbsoluteTtlSeconds < config.refreshTtlSeconds) {
     problems.push('GATEHOUSE_REFRESH_ABSOLUTE_TTL: must not be shorter than GATEHOUSE_REFRESH_TTL');
+  }
+  if (config.rpId !== null && config.publicUrl !== null) {
+    const host = new URL(config.publicUrl).hostname;
+    if (host !== config.rpId && !host.endsWith(`.${config.rpId}`)) {
+      problems.push(`GATEHOUSE_RP_ID: must be the host of GATEHOUSE_PUBLIC_URL (${host}) or a parent domain of it`);
+    }
   }
   if (config.keyRotationIntervalSeconds <= config.keyPublishLeadSeconds + config.accessTtlSeconds) {
     problems.push('GATEHOUSE_KEY_ROTATION_INTERVAL: must be longer than GATEHOUSE_KEY_PUBLISH_LEAD plus GATEHOUSE_ACCESS_TTL');

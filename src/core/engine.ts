@@ -1,7 +1,8 @@
 // Owns the engine's composition: `createGatehouse` resolves the config and injected dependencies (store,
 // clock, randomness, secret, hasher, audit sink), builds the shared services once, loads keys and revocations,
 // and assembles the `Gatehouse` (gatehouse.ts) from the modules that own each operation: principals.ts,
-// login.ts, token-refresh.ts, hybrid.ts, logout.ts, devices.ts, account-changes.ts, operations.ts.
+// login.ts, mfa.ts and mfa-login.ts, token-refresh.ts, hybrid.ts, logout.ts, devices.ts, account-changes.ts,
+// reauthenticate.ts, operations.ts.
 import { createAccessRevoker } from './access-revocation.js';
 import { createAccountChanges } from './account-changes.js';
 import { createAccountDeletion } from './account-deletion.js';
@@ -20,12 +21,16 @@ import { registerInternals } from './internals.js';
 import { createKeyRing } from './keys.js';
 import { createLogin, createOpenLogin } from './login.js';
 import { createLogout } from './logout.js';
+import { createSecondFactors } from './mfa.js';
+import { createMfaLogin } from './mfa-login.js';
 import type { Mailer } from './mail.js';
 import { createOneTimeTokens } from './one-time-tokens.js';
 import { createOperations } from './operations.js';
+import { createPasskeys } from './passkeys.js';
 import type { EngineParts } from './parts.js';
 import { boundHasher, createArgon2Hasher, loadArgon2, type PasswordHasher } from './password.js';
 import { createPrincipals } from './principals.js';
+import { createReauthentication } from './reauthenticate.js';
 import { createRefreshService } from './refresh.js';
 import { createRevocationList, type RevocationList } from './revocation.js';
 import { createSecretBox } from './secret-box.js';
@@ -138,19 +143,27 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const oneTimeTokens = createOneTimeTokens(store.oneTimeTokens, random);
   const devices = createDevices(parts);
   const openLogin = createOpenLogin(parts);
+  // Second factors (mfa.ts) and the login's second step (mfa-login.ts); `factors.verifySecondFactor` checks a code for reauthentication.
+  const factors = createSecondFactors(parts, { box, random });
+  const mfaLogin = createMfaLogin(parts, { factors, open: openLogin, random });
   const unknowable = () => Buffer.from(random(32)).toString('base64url');
   const gatehouse: Gatehouse = {
     config,
     ...principalMembers,
-    ...createLogin(parts, openLogin),
+    ...createLogin(parts, openLogin, mfaLogin),
+    completeMfaLogin: mfaLogin.complete,
+    ...factors.members,
     ...refreshMembers,
     ...hybridMembers,
     ...logout,
     ...createAccountMail(parts, oneTimeTokens, mail, logout.logoutAll),
     ...createAccountDeletion(parts, logout.logoutAll),
     ...devices,
-    admin: createAdministration(parts, { logoutAll: logout.logoutAll, devices, oneTimeTokens, mail, random: unknowable }),
+    admin: createAdministration(parts, { logoutAll: logout.logoutAll, devices, oneTimeTokens, mail, random: unknowable, factors }),
+    passkeys: createPasskeys(parts, { box, random, openLogin }),
     ...createAccountChanges(parts),
+    // Step-up (SPEC §6): `{code}` is checked by the second factors' verifier (TOTP or a recovery code).
+    ...createReauthentication(parts, { verifySecondFactor: factors.verifySecondFactor }),
     ...createOperations(parts),
     async getUser(userId) {
       const user = await store.users.findById(userId);

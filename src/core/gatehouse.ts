@@ -4,19 +4,35 @@
 import type { AccessClaims } from './access-tokens.js';
 import type { PublicUser } from './accounts.js';
 import type { Administration } from './administration.js';
+import type { Passkeys } from './passkeys.js';
 import type { AuditPage } from './audit.js';
 import type { GatehouseConfig, LoginMode } from './config.js';
 import type { PublicJwk } from './keys.js';
+import type { Reauthenticated, ReauthenticateInput } from './reauthenticate.js';
 import type { NewSession, SessionContext, ValidSession } from './sessions.js';
+import type { ProofRequirement } from './step-up.js';
 import type { JsonObject, RevocationRecord, SigningKeyRecord } from './store.js';
 
 export type { PublicUser } from './accounts.js';
 export type Clock = () => number;
 
-/** Who is making a request, however they proved it. */
+/** How the user proved who they are (SPEC §6, RFC 8176 values): password, one-time code, hardware key (passkey). */
+export type AuthMethod = 'pwd' | 'otp' | 'hwk';
+
+/** How and when the user last proved who they are (SPEC §6): kept on each session and token family. */
+export interface AuthProof {
+  /** Epoch ms of the proof. */
+  authTime: number;
+  amr: AuthMethod[];
+}
+
+/**
+ * Who is making a request, however they proved it. `authTime` (epoch ms) and `amr` are the proof of the
+ * session or family (for a token: its `auth_time` and `amr` claims), which step-up checks (core/step-up.ts).
+ */
 export type Principal =
-  | { mode: 'session'; userId: string; sessionId: string; roles: string[]; expiresAt: number; session: ValidSession }
-  | { mode: 'token' | 'hybrid'; userId: string; sessionId: string; roles: string[]; expiresAt: number; claims: AccessClaims };
+  | { mode: 'session'; userId: string; sessionId: string; roles: string[]; expiresAt: number; authTime: number; amr: AuthMethod[]; session: ValidSession }
+  | { mode: 'token' | 'hybrid'; userId: string; sessionId: string; roles: string[]; expiresAt: number; authTime: number; amr: AuthMethod[]; claims: AccessClaims };
 
 export interface TokenPair {
   accessToken: string;
@@ -50,6 +66,34 @@ export interface HybridLogin {
 }
 
 export type LoginResult = SessionLogin | TokenLogin | HybridLogin;
+
+/** A way to give the second step of a login (SPEC §6). */
+export type MfaMethod = 'totp' | 'recovery_code';
+
+/**
+ * A login whose password was right, waiting for its second factor (SPEC §6): nothing is opened, no credential
+ * handed out, until `completeMfaLogin` gets a right code with this token.
+ */
+export interface MfaRequired {
+  mfaRequired: true;
+  /** Single use, for 5 minutes and at most 5 codes. */
+  mfaToken: string;
+  methods: MfaMethod[];
+}
+
+/** A new authenticator, pending until `enableTotp` gets a first code from it. */
+export interface TotpSetup {
+  /** The shared secret, base32 (for typing into the app). */
+  secret: string;
+  /** The same as an `otpauth://totp/…` URI (for a QR code). */
+  otpauthUrl: string;
+}
+
+/** The user's own second factors, as their account page shows them. */
+export interface MfaStatus {
+  totp: boolean;
+  recoveryCodesLeft: number;
+}
 
 /** A hybrid refresh: the successor pair, for the cookies, and the family's CSRF token. */
 export interface HybridRefresh {
@@ -117,13 +161,29 @@ export interface Gatehouse {
   /** Creates an account. Throws `invalid_request` (bad email or password), `email_taken`, `rate_limited`. */
   register(input: { email: string; password: string }, context: SessionContext): Promise<PublicUser>;
   /**
-   * Checks the password and opens a new session or token family (always new ids). Throws `invalid_credentials`
-   * for a wrong password and an unknown email alike, after the same amount of hashing, or `rate_limited`.
+   * Checks the password and opens a new session or token family (always new ids) — or, when the user has a
+   * second factor on, opens nothing and returns `MfaRequired` for `completeMfaLogin`. Throws
+   * `invalid_credentials` for a wrong password and an unknown email alike, after the same amount of hashing, or
+   * `rate_limited`.
    */
-  login(input: { email: string; password: string }, context: SessionContext, mode?: 'session'): Promise<SessionLogin>;
-  login(input: { email: string; password: string }, context: SessionContext, mode: 'token'): Promise<TokenLogin>;
-  login(input: { email: string; password: string }, context: SessionContext, mode: 'hybrid'): Promise<HybridLogin>;
-  login(input: { email: string; password: string }, context: SessionContext, mode: LoginMode): Promise<LoginResult>;
+  login(input: { email: string; password: string }, context: SessionContext, mode?: 'session'): Promise<SessionLogin | MfaRequired>;
+  login(input: { email: string; password: string }, context: SessionContext, mode: 'token'): Promise<TokenLogin | MfaRequired>;
+  login(input: { email: string; password: string }, context: SessionContext, mode: 'hybrid'): Promise<HybridLogin | MfaRequired>;
+  login(input: { email: string; password: string }, context: SessionContext, mode: LoginMode): Promise<LoginResult | MfaRequired>;
+  /**
+   * The second step of a login (SPEC §6): a TOTP code or a recovery code with the `mfaToken`; opens the login in
+   * the mode first asked for. Throws `invalid_token` (unknown, used, expired or out of attempts), `invalid_code`
+   * (a wrong code: counted against the token and against the account's failed-login limit), `rate_limited`.
+   */
+  completeMfaLogin(input: { mfaToken: string; code?: string | undefined; recoveryCode?: string | undefined }, context: SessionContext): Promise<LoginResult>;
+  /** Whether the user has TOTP on, and how many recovery codes are left. */
+  mfaStatus(principal: Principal): Promise<MfaStatus>;
+  /** A new TOTP secret, pending until `enableTotp` (step-up: `reauthentication_required`). Replaces a pending one; `invalid_request` when TOTP is on. */
+  setupTotp(principal: Principal): Promise<TotpSetup>;
+  /** Turns the pending TOTP on with a first code from it; returns the recovery codes, shown this once. Throws `invalid_code`. */
+  enableTotp(principal: Principal, code: string, context: SessionContext): Promise<{ recoveryCodes: string[] }>;
+  /** Turns TOTP off (step-up) and ends every other session and family of the user. Throws `not_found` when it is not on. */
+  disableTotp(principal: Principal, context: SessionContext): Promise<void>;
   /** The session a cookie token names, or null (unknown, forged, expired). Renews it when due. */
   validateSession(token: string): Promise<ValidSession | null>;
   authenticateSession(token: string): Promise<Principal | null>;
@@ -174,7 +234,10 @@ export interface Gatehouse {
   listAuditEvents(userId: string, page?: { limit?: number | undefined; cursor?: string | null | undefined }): Promise<AuditPage>;
   /** Revokes one of the user's own sessions or families; false when there is no such one of theirs. */
   revokeSession(userId: string, sessionId: string): Promise<boolean>;
-  /** Changes the password and revokes every other session and family of the user. */
+  /**
+   * Changes the password and revokes every other session and family of the user. Step-up: throws
+   * `reauthentication_required` when the principal's proof is older than `stepUpMaxAgeSeconds`.
+   */
   changePassword(principal: Principal, current: string, next: string, context: SessionContext): Promise<void>;
   /** Mails the signed-in user a verification link (202). Throws `not_configured`, `rate_limited`, `unavailable` (SMTP down: no link left valid). */
   requestEmailVerification(principal: Principal, context: SessionContext): Promise<void>;
@@ -187,12 +250,27 @@ export interface Gatehouse {
   forgotPassword(email: string, context: SessionContext): Promise<void>;
   /** Sets a new password from a reset link's token and ends every session and family of the user. Throws `invalid_token`. */
   resetPassword(token: string, newPassword: string, context: SessionContext): Promise<void>;
-  /** Checks the password, then mails a link to the new address and a notice to the current one. */
+  /** Step-up (as `changePassword`), checks the password, then mails a link to the new address and a notice to the current one. */
   requestEmailChange(principal: Principal, newEmail: string, currentPassword: string, context: SessionContext): Promise<void>;
   /** Redeems an email-change link: the new address, verified. Throws `invalid_token`, `email_taken`. */
   confirmEmailChange(token: string): Promise<PublicUser>;
-  /** Checks the password, then removes the user, its sessions, families and tokens (access tokens denied at once). */
+  /** Step-up (as `changePassword`), checks the password, then removes the user, its sessions, families and tokens (access tokens denied at once). */
   deleteAccount(principal: Principal, currentPassword: string, context: SessionContext): Promise<void>;
+  /**
+   * Step-up's renewal (SPEC §6, `POST /auth/reauthenticate`): checks `password` (a login's limits and audit) or a
+   * second-factor `code`, then renews the proof of the principal's session or token family: `authTime` now,
+   * `amr` the method used plus those of the previous proof still within `stepUpMaxAgeSeconds`. A token or hybrid
+   * principal also gets a fresh access token carrying it (the refresh token stays). Throws `invalid_request`
+   * (not exactly one of the two; a code where no second factor is available), `invalid_credentials`,
+   * `invalid_code`, `rate_limited`, `unauthenticated` (the session or family has ended).
+   */
+  reauthenticate(principal: Principal, input: ReauthenticateInput, context: SessionContext): Promise<Reauthenticated>;
+  /**
+   * Throws `reauthentication_required` unless the principal's proof meets `requirement` at the engine's clock:
+   * not older than `maxAge` seconds, made with one of `amr`. Without a requirement: not older than
+   * `stepUpMaxAgeSeconds` (what every sensitive operation asks). For an embedding app's own sensitive operations.
+   */
+  requireRecentAuth(principal: Principal, requirement?: ProofRequirement): void;
   /** Adds a role (roles are never set by users themselves). Returns false for an unknown email. */
   grantRole(email: string, role: string): Promise<boolean>;
   /**
@@ -202,6 +280,8 @@ export interface Gatehouse {
   revokeRole(email: string, role: string): Promise<boolean>;
   /** What administrators do to other users' accounts (SPEC §7): the `/admin/` API and the CLI call it. */
   readonly admin: Administration;
+  /** Passkeys (SPEC §6): registering, listing and deleting the user's own, and signing in with one. */
+  readonly passkeys: Passkeys;
   /** Keeps a small JSON bag on the session (at most `sessionDataMaxBytes` serialised). */
   setSessionData(sessionId: string, data: JsonObject | null): Promise<boolean>;
   jwks(): { keys: PublicJwk[] };

@@ -17,6 +17,7 @@ import { CLOCK_TOLERANCE_SECONDS } from './keys.js';
 import type { Store } from './store.js';
 import { createMemoryStore } from '../stores/memory/index.js';
 import { createSqliteStore } from '../stores/sqlite/index.js';
+import { opened } from '../../test/kit.js';
 
 const PASSWORD = 'correct horse battery staple';
 const CONTEXT = { ip: '203.0.113.7', userAgent: 'node:test' };
@@ -64,7 +65,7 @@ async function storedKids(store: Store): Promise<string[]> {
 async function withUser(gh: Gatehouse, email = 'alice@example.com') {
   await gh.register({ email, password: PASSWORD }, CONTEXT);
   return async function mint(): Promise<{ token: string; kid: string; sub: string; sid: string }> {
-    const result = await gh.login({ email, password: PASSWORD }, CONTEXT, 'token');
+    const result = opened(await gh.login({ email, password: PASSWORD }, CONTEXT, 'token'));
     assert.equal(result.mode, 'token');
     if (result.mode !== 'token') throw new Error('unreachable');
     const { kid } = decodeProtectedHeader(result.tokens.accessToken);
@@ -360,7 +361,7 @@ describe('signing keys at rest', () => {
       assert.equal(ring(second).signingKey(T0).kid, issued.kid);
       assert.deepEqual(await storedKids(store2), [issued.kid]);
       assert.ok(await second.verifyAccessToken(issued.token), 'tokens from before the restart verify');
-      const after = await second.login({ email: 'alice@example.com', password: PASSWORD }, CONTEXT, 'token');
+      const after = opened(await second.login({ email: 'alice@example.com', password: PASSWORD }, CONTEXT, 'token'));
       assert.equal(after.mode === 'token' && decodeProtectedHeader(after.tokens.accessToken).kid, issued.kid);
 
       await assert.rejects(

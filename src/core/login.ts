@@ -1,11 +1,13 @@
 // Owns opening a login: registration, the password check that opens a web session or a token family (token or
-// hybrid mode, the hybrid one with its family's CSRF token), the access/refresh pair a family hands out, and
-// the short-lived access token a cookie session exchanges for calling other services.
+// hybrid mode, the hybrid one with its family's CSRF token) — or, for a user with a second factor on, hands over
+// to its second step (mfa-login.ts) — the access/refresh pair a family hands out, and the short-lived access
+// token a cookie session exchanges for calling other services.
 import { publicUser } from './accounts.js';
 import { auditClient } from './audit-trail.js';
 import type { GatehouseConfig, LoginMode } from './config.js';
 import { GatehouseError } from './errors.js';
-import type { Gatehouse, LoginResult, TokenPair } from './gatehouse.js';
+import type { AuthProof, Gatehouse, LoginResult, MfaRequired, TokenPair } from './gatehouse.js';
+import type { MfaLogin } from './mfa-login.js';
 import type { EngineParts } from './parts.js';
 import { createSessionCap } from './session-cap.js';
 import type { SessionContext } from './sessions.js';
@@ -15,11 +17,13 @@ import type { RefreshFamilyRecord, UserRecord } from './store.js';
 export async function issuePair(
   parts: Pick<EngineParts, 'tokens'>,
   user: { id: string; roles: string[] },
-  family: Pick<RefreshFamilyRecord, 'id' | 'expiresAt'>,
+  family: Pick<RefreshFamilyRecord, 'id' | 'expiresAt' | 'authTime' | 'amr'>,
   refreshToken: string,
   now: number,
 ): Promise<TokenPair> {
-  const { token, claims } = await parts.tokens.issue({ userId: user.id, roles: user.roles }, family.id, now);
+  // A refreshed token keeps the family's proof: only a reauthentication renews it.
+  const proof = { authTime: family.authTime, amr: family.amr };
+  const { token, claims } = await parts.tokens.issue({ userId: user.id, roles: user.roles, proof }, family.id, now);
   return {
     accessToken: token,
     expiresIn: claims.exp - claims.iat,
@@ -29,14 +33,7 @@ export async function issuePair(
   };
 }
 
-/** How and when the user last proved who they are (SPEC §6): `amr` values `pwd`, `otp`, `hwk`. */
-export interface AuthProof {
-  /** Epoch ms of the proof. */
-  authTime: number;
-  amr: AuthMethod[];
-}
-
-export type AuthMethod = 'pwd' | 'otp' | 'hwk';
+export type { AuthMethod, AuthProof } from './gatehouse.js';
 
 /**
  * Opens a login in `mode` for a user who has proven who they are: a web session, or a token family with its
@@ -47,15 +44,15 @@ export type OpenLogin = (user: UserRecord, mode: LoginMode, context: SessionCont
 export function createOpenLogin(parts: EngineParts): OpenLogin {
   const { audit, sessions, refreshTokens, familyCsrf } = parts;
   const cap = createSessionCap(parts);
-  return async (user, mode, context, _proof, now) => {
+  return async (user, mode, context, proof, now) => {
     if (mode === 'session') {
-      const session = await sessions.create(user.id, context, now);
+      const session = await sessions.create(user.id, context, proof, now);
       // The row before the credential leaves: a login the trail cannot record does not happen (503).
       await audit.recordOrFail({ type: 'login.succeeded', userId: user.id, sessionId: session.session.id, mode, ...auditClient(context) }, now);
       await cap.enforce(user.id, session.session.id, now);
       return { mode, user: publicUser(user), session };
     }
-    const issued = await refreshTokens.start(user.id, mode, context, now);
+    const issued = await refreshTokens.start(user.id, mode, context, proof, now);
     await audit.recordOrFail({ type: 'login.succeeded', userId: user.id, sessionId: issued.family.id, mode, ...auditClient(context) }, now);
     await cap.enforce(user.id, issued.family.id, now);
     const pair = await issuePair(parts, user, issued.family, issued.token, now);
@@ -71,7 +68,11 @@ export function requireMode(config: Pick<GatehouseConfig, 'modes'>, mode: LoginM
   }
 }
 
-export function createLogin(parts: EngineParts, open: OpenLogin): Pick<Gatehouse, 'register' | 'login' | 'exchange'> {
+export function createLogin(
+  parts: EngineParts,
+  open: OpenLogin,
+  secondStep: Pick<MfaLogin, 'methods' | 'begin'>,
+): Pick<Gatehouse, 'register' | 'login' | 'exchange'> {
   const { config, clock, accounts, tokens } = parts;
 
   return {
@@ -79,14 +80,19 @@ export function createLogin(parts: EngineParts, open: OpenLogin): Pick<Gatehouse
       return publicUser(await accounts.register(input, context, clock()));
     },
 
-    login: (async (input: { email: string; password: string }, context: SessionContext, mode: LoginMode = 'session'): Promise<LoginResult> => {
+    login: (async (input: { email: string; password: string }, context: SessionContext, mode: LoginMode = 'session'): Promise<LoginResult | MfaRequired> => {
       requireMode(config, mode);
       const now = clock();
-      const user = await accounts.checkPassword(input, context, now);
+      // The account's failed attempts are cleared only once the login is complete: wrong codes count too (SPEC §6).
+      const user = await accounts.checkPassword(input, context, now, { keepFailures: true });
+      const methods = await secondStep.methods(user.id);
+      if (methods.length === 0) await accounts.clearFailures(user.email);
       // Only after the password: whoever lacks it learns nothing about the account.
       if (config.requireVerifiedEmail && !user.emailVerified) {
         throw new GatehouseError('email_not_verified', 'Confirm your email address first: follow the link we sent you.');
       }
+      // A second factor on: nothing is opened until POST /auth/login/mfa (mfa-login.ts) gets a right code.
+      if (methods.length > 0) return secondStep.begin(user, mode, methods, context, now);
       return open(user, mode, context, { authTime: now, amr: ['pwd'] }, now);
     }) as Gatehouse['login'],
 
@@ -98,7 +104,8 @@ export function createLogin(parts: EngineParts, open: OpenLogin): Pick<Gatehouse
       const remaining = Math.floor((principal.expiresAt - now) / 1000);
       const ttl = Math.min(config.exchangeTtlSeconds, remaining);
       if (ttl < 1) throw new GatehouseError('unauthenticated', 'The session has ended.');
-      const { token, claims } = await tokens.issue({ userId: principal.userId, roles: principal.roles }, principal.sessionId, now, ttl);
+      const proof = { authTime: principal.authTime, amr: principal.amr };
+      const { token, claims } = await tokens.issue({ userId: principal.userId, roles: principal.roles, proof }, principal.sessionId, now, ttl);
       return { accessToken: token, expiresIn: claims.exp - claims.iat };
     },
   };

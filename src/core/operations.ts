@@ -57,6 +57,7 @@ export function createOperations(parts: EngineParts): OperationMembers {
       await store.refreshTokens.deleteExpired(now);
       await store.rateLimits.deleteExpired(now);
       await store.oneTimeTokens.deleteExpired(now);
+      await store.mfa.deleteExpiredChallenges(now);
       await parts.audit.prune(now);
     },
 

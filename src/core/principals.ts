@@ -7,6 +7,7 @@ import { csrfMatches, csrfTokenFor } from './credentials.js';
 import { GatehouseError } from './errors.js';
 import type { CsrfGate, Gatehouse, PresentedCredentials, Principal } from './gatehouse.js';
 import type { EngineParts } from './parts.js';
+import { isAuthMethod } from './step-up.js';
 
 export const UNAUTHENTICATED_MESSAGE = 'Not signed in, or the credential is invalid, expired or revoked.';
 
@@ -36,13 +37,17 @@ export function createPrincipals(parts: EngineParts): { principals: Principals; 
       const user = await store.users.findById(valid.session.userId);
       if (!user || user.disabledAt !== null) return null; // disabling also ends every session: this is the backstop
       const { session } = valid;
-      return { mode: 'session', userId: user.id, sessionId: session.id, roles: user.roles, expiresAt: session.expiresAt, session: valid };
+      const { authTime, amr } = session;
+      return { mode: 'session', userId: user.id, sessionId: session.id, roles: user.roles, expiresAt: session.expiresAt, authTime, amr: [...amr], session: valid };
     },
 
     async token(token, mode, now) {
       const claims = await tokens.authenticate(token, now);
       if (!claims) return null;
-      return { mode, userId: claims.sub, sessionId: claims.sid, roles: claims.roles, expiresAt: claims.exp * 1000, claims };
+      // The proof the token carries; a token without one (issued before step-up) counts as proven long ago.
+      const authTime = claims.auth_time === undefined ? 0 : claims.auth_time * 1000;
+      const amr = (claims.amr ?? []).filter(isAuthMethod);
+      return { mode, userId: claims.sub, sessionId: claims.sid, roles: claims.roles, expiresAt: claims.exp * 1000, authTime, amr, claims };
     },
 
     async authenticate(presented, csrf, now) {

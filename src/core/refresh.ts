@@ -3,6 +3,7 @@
 // server key, so a retry inside the grace window gets the very same successor without any secret stored.
 import { createHmac } from 'node:crypto';
 import type { GatehouseConfig } from './config.js';
+import type { AuthProof } from './gatehouse.js';
 import { hashSecret, newSessionCredential, parseSessionToken, secretMatches, type RandomBytes } from './credentials.js';
 import { GatehouseError } from './errors.js';
 import type { SessionContext } from './sessions.js';
@@ -15,7 +16,8 @@ export interface IssuedRefreshToken {
 }
 
 export interface RefreshService {
-  start(userId: string, mode: 'token' | 'hybrid', context: SessionContext, now: number): Promise<IssuedRefreshToken>;
+  /** A new family for a user who proved who they are with `proof`. */
+  start(userId: string, mode: 'token' | 'hybrid', context: SessionContext, proof: AuthProof, now: number): Promise<IssuedRefreshToken>;
   /**
    * The stored record of a presented token, if it is genuine (its secret matches): the one read of the token
    * that a refresh or a logout needs. Spent and revoked tokens are genuine too; `rotate` judges them.
@@ -56,7 +58,7 @@ export function createRefreshService(deps: {
   }
 
   return {
-    async start(userId, mode, context, now) {
+    async start(userId, mode, context, proof, now) {
       const familyId = Buffer.from(random(16)).toString('base64url');
       const credential = newSessionCredential(random);
       const family: RefreshFamilyRecord = {
@@ -70,6 +72,8 @@ export function createRefreshService(deps: {
         revokedAt: null,
         userAgent: context.userAgent?.slice(0, 512) ?? null,
         ip: context.ip,
+        authTime: proof.authTime,
+        amr: [...proof.amr],
       };
       const token: RefreshTokenRecord = {
         id: credential.id,

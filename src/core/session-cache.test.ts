@@ -9,6 +9,7 @@ import { createGatehouse } from './engine.js';
 import type { Gatehouse } from './gatehouse.js';
 import type { RevocationBus, RevocationRecord, Store } from './store.js';
 import { createMemoryStore } from '../stores/memory/index.js';
+import { opened } from '../../test/kit.js';
 
 const PASSWORD = 'correct horse battery staple';
 const CONTEXT = { ip: '203.0.113.7', userAgent: 'node:test' };
@@ -69,7 +70,7 @@ async function setup(options: GatehouseOptions = {}) {
   const b = await instance();
   await a.register({ email: 'alice@example.com', password: PASSWORD }, CONTEXT);
   const login = async () => {
-    const result = await a.login({ email: 'alice@example.com', password: PASSWORD }, CONTEXT);
+    const result = opened(await a.login({ email: 'alice@example.com', password: PASSWORD }, CONTEXT));
     if (result.mode !== 'session') throw new Error('expected a session');
     return result.session;
   };

@@ -9,6 +9,7 @@ import { createGatehouse } from './engine.js';
 import type { Gatehouse } from './gatehouse.js';
 import { GatehouseError, type ErrorCode } from './errors.js';
 import { createMemoryStore } from '../stores/memory/index.js';
+import { opened } from '../../test/kit.js';
 
 const PASSWORD = 'correct horse battery staple';
 const CONTEXT = { ip: '203.0.113.7', userAgent: 'node:test' };
@@ -41,7 +42,7 @@ async function setup(options: GatehouseOptions = {}) {
 
 async function signUp(gh: Gatehouse, email = 'alice@example.com') {
   const user = await gh.register({ email, password: PASSWORD }, CONTEXT);
-  const { session } = await gh.login({ email, password: PASSWORD }, CONTEXT);
+  const { session } = opened(await gh.login({ email, password: PASSWORD }, CONTEXT));
   return { user, session };
 }
 
@@ -92,7 +93,7 @@ describe('session login and validation', () => {
   it('opens a new, distinct session on every login', async () => {
     const { gh } = await setup();
     const { session: first } = await signUp(gh);
-    const { session: second } = await gh.login({ email: 'alice@example.com', password: PASSWORD }, CONTEXT);
+    const { session: second } = opened(await gh.login({ email: 'alice@example.com', password: PASSWORD }, CONTEXT));
     assert.notEqual(second.session.id, first.session.id);
     assert.notEqual(second.token, first.token);
     assert.notEqual(second.csrfToken, first.csrfToken);
@@ -186,7 +187,7 @@ describe('session data, CSRF and revocation', () => {
   it('logoutAll ends every session of the user and no one else’s', async () => {
     const { gh } = await setup();
     const alice = await signUp(gh);
-    const second = await gh.login({ email: 'alice@example.com', password: PASSWORD }, CONTEXT);
+    const second = opened(await gh.login({ email: 'alice@example.com', password: PASSWORD }, CONTEXT));
     const bob = await signUp(gh, 'bob@example.com');
     await gh.logoutAll(alice.user.id);
     assert.equal(await gh.validateSession(alice.session.token), null);

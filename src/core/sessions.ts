@@ -14,6 +14,7 @@ import {
 import { GatehouseError } from './errors.js';
 import type { RevocationList } from './revocation.js';
 import { createSessionCache } from './session-cache.js';
+import type { AuthMethod, AuthProof } from './gatehouse.js';
 import type { JsonObject, SessionRecord, Store } from './store.js';
 
 /** Renewal writes at most this often per session (or every half idle period, if shorter). */
@@ -38,12 +39,15 @@ export interface SessionContext {
 }
 
 export interface SessionService {
-  create(userId: string, context: SessionContext, now: number): Promise<NewSession>;
+  /** A new session for a user who proved who they are with `proof`. */
+  create(userId: string, context: SessionContext, proof: AuthProof, now: number): Promise<NewSession>;
   /** The session for a presented token, renewed if due; null when unknown, forged or expired. */
   validate(token: string, now: number): Promise<ValidSession | null>;
   /** Deletes the session; returns false when it was already gone. */
   revoke(sessionId: string): Promise<boolean>;
   setData(sessionId: string, data: JsonObject | null): Promise<boolean>;
+  /** Renews the session's proof (a reauthentication); false when the session is gone. */
+  setProof(sessionId: string, authTime: number, amr: AuthMethod[]): Promise<boolean>;
   close(): void;
 }
 
@@ -77,7 +81,7 @@ export function createSessionService(deps: {
   };
 
   return {
-    async create(userId, context, now) {
+    async create(userId, context, proof, now) {
       const credential = newSessionCredential(random);
       const session: SessionRecord = {
         id: credential.id,
@@ -90,6 +94,8 @@ export function createSessionService(deps: {
         userAgent: context.userAgent?.slice(0, 512) ?? null,
         ip: context.ip,
         data: null,
+        authTime: proof.authTime,
+        amr: [...proof.amr],
       };
       await store.sessions.create(session);
       return { session, token: credential.token, csrfToken: csrfTokenFor(credential.secret) };
@@ -127,6 +133,8 @@ export function createSessionService(deps: {
       }
       return changing(sessionId, store.sessions.setData(sessionId, data));
     },
+
+    setProof: (sessionId, authTime, amr) => changing(sessionId, store.sessions.setProof(sessionId, authTime, amr)),
 
     close: () => cache?.close(),
   };

@@ -75,6 +75,8 @@ export function guardStore(store: Store): Store {
     revocations: guard(store.revocations, store.kind, ping),
     audit: guard(store.audit, store.kind, ping),
     oneTimeTokens: guard(store.oneTimeTokens, store.kind, ping),
+    mfa: guard(store.mfa, store.kind, ping),
+    passkeys: guard(store.passkeys, store.kind, ping),
     ...(store.revocationBus && { revocationBus: guardBus(store.revocationBus, store.kind, ping) }),
     ping,
     close: () => store.close(),

@@ -1,6 +1,7 @@
 // Owns the storage contracts: domain-specific store interfaces that every backend (memory, SQLite,
 // PostgreSQL, Redis) implements. Core code does I/O only through these.
 // Times are epoch milliseconds. A store that cannot reach its backend throws; "not found" is a value.
+import type { AuthMethod } from './gatehouse.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -74,6 +75,10 @@ export interface SessionRecord {
   ip: string | null;
   /** Small JSON bag kept for the embedding app (size-limited by the engine). */
   data: JsonObject | null;
+  /** When the user last proved who they are in this session (login or reauthentication, SPEC §6 step-up). */
+  authTime: number;
+  /** How (RFC 8176 values `pwd`, `otp`, `hwk`), in that order, without repeats. */
+  amr: AuthMethod[];
 }
 
 export interface SessionStore {
@@ -83,6 +88,8 @@ export interface SessionStore {
   touch(id: string, lastActiveAt: number, expiresAt: number): Promise<boolean>;
   /** Replaces the data bag. Returns false when the session no longer exists. */
   setData(id: string, data: JsonObject | null): Promise<boolean>;
+  /** Replaces the proof (`authTime`, `amr`) after a reauthentication. Returns false when the session no longer exists. */
+  setProof(id: string, authTime: number, amr: AuthMethod[]): Promise<boolean>;
   /** Returns true when a session was deleted. */
   delete(id: string): Promise<boolean>;
   /** Deletes every session of the user except `exceptId`; returns how many. */
@@ -153,6 +160,10 @@ export interface RefreshFamilyRecord {
   revokedAt: number | null;
   userAgent: string | null;
   ip: string | null;
+  /** When the user last proved who they are in this family (login or reauthentication, SPEC §6 step-up). */
+  authTime: number;
+  /** How (RFC 8176 values `pwd`, `otp`, `hwk`), in that order, without repeats. */
+  amr: AuthMethod[];
 }
 
 export interface RefreshTokenRecord {
@@ -198,6 +209,11 @@ export interface RefreshTokenStore {
   listFamiliesByUser(userId: string, now: number): Promise<RefreshFamilyRecord[]>;
   /** Revokes the family; false when unknown or already revoked. */
   revokeFamily(id: string, now: number): Promise<boolean>;
+  /**
+   * Replaces the family's proof (`authTime`, `amr`) after a reauthentication, in one conditional write: false,
+   * changing nothing, when the family is unknown, revoked, or expired at `now` (a revoked family never gains one).
+   */
+  setFamilyProof(id: string, authTime: number, amr: AuthMethod[], now: number): Promise<boolean>;
   /** Revokes every unrevoked family of the user except `exceptId`; returns the ids revoked. */
   revokeFamiliesByUser(userId: string, now: number, exceptId?: string): Promise<string[]>;
   /** Deletes families (and their tokens) whose absoluteExpiresAt or expiresAt <= now; returns how many families. */
@@ -328,6 +344,123 @@ export interface AuditStore {
   listAll(query: AuditQuery): Promise<AuditRecord[]>;
   /** Retention: deletes the records with `at < before`; returns how many. */
   deleteOlderThan(before: number): Promise<number>;
+  /**
+   * A deleted account (SPEC §5): clears the IP address and user agent of the user's records, which keep their
+   * user id, type, time and details; returns how many records it changed.
+   */
+  forgetUser(userId: string): Promise<number>;
+}
+
+/** A passkey (WebAuthn credential, SPEC §6) registered to a user: what verifying its next assertion needs. */
+export interface PasskeyRecord {
+  /** The credential id (base64url), as the authenticator made it; unique across all users. */
+  id: string;
+  userId: string;
+  /** The credential's COSE public key, base64url. */
+  publicKey: string;
+  /** The signature counter last seen (0: the authenticator does not count). */
+  counter: number;
+  /** How the browser may reach the authenticator (`internal`, `hybrid`, `usb`, …), as it reported them. */
+  transports: string[];
+  /** `multiDevice`: a synced passkey; `singleDevice`: bound to one authenticator. */
+  deviceType: 'singleDevice' | 'multiDevice';
+  /** Whether the credential is backed up (synced) now, as its last use said. */
+  backedUp: boolean;
+  /** The user's name for it. */
+  name: string;
+  createdAt: number;
+  /** When it last signed a login; null until then. */
+  lastUsedAt: number | null;
+}
+
+export interface PasskeyStore {
+  /** Inserts the passkey. Returns false, changing nothing, when one with its id exists (any user's): a unique key, not a read-then-write. */
+  create(passkey: PasskeyRecord): Promise<boolean>;
+  findById(id: string): Promise<PasskeyRecord | null>;
+  /** The user's passkeys, oldest first (by createdAt, then id). */
+  listByUser(userId: string): Promise<PasskeyRecord[]>;
+  /**
+   * Atomic counter check-and-set (one conditional write, never a read-then-write): records a use at `now` with the
+   * authenticator's `counter` and `backedUp` only when `counter` is greater than the stored counter, or both are 0
+   * (an authenticator that does not count). Returns false, changing nothing, otherwise (a counter that did not
+   * increase: a possibly cloned authenticator) or for an unknown id. Of concurrent calls with one non-zero
+   * counter value, exactly one returns true.
+   */
+  recordUse(id: string, counter: number, backedUp: boolean, now: number): Promise<boolean>;
+  /** Deletes the passkey if it is this user's. Returns false when there is no such passkey of theirs. */
+  delete(userId: string, id: string): Promise<boolean>;
+  /** Deletes every passkey of the user (SQL: they also cascade with the user); returns how many. */
+  deleteByUser(userId: string): Promise<number>;
+}
+
+/**
+ * A user's TOTP factor (SPEC §6): pending from setup until a first code turns it on. The secret is sealed by the
+ * engine (only it can open it); the store never sees it in plain text.
+ */
+export interface TotpFactorRecord {
+  userId: string;
+  /** The shared secret, sealed (core/secret-box.ts); opaque to the store. */
+  secretSealed: string;
+  createdAt: number;
+  /** When a first code turned it on; null while pending. */
+  enabledAt: number | null;
+  /** The last time step a code was accepted for: codes of it or of an earlier step are refused. null before any. */
+  lastUsedStep: number | null;
+}
+
+/** The second step of a login (SPEC §6 `mfaToken`): its `id.secret`, of which only a hash is kept. */
+export interface MfaChallengeRecord {
+  /** Public id part of the `id.secret` token. */
+  id: string;
+  /** base64url SHA-256 of the token's secret. */
+  secretHash: string;
+  userId: string;
+  /** The mode the login was asked for: the one it completes in. */
+  mode: 'session' | 'token' | 'hybrid';
+  /** Codes tried so far: each attempt is counted before its code is checked. */
+  attempts: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Second factors (SPEC §6): TOTP, its recovery codes, and logins waiting for their second step. */
+export interface MfaStore {
+  /** The user's TOTP factor, pending or on; null when none. */
+  getTotp(userId: string): Promise<TotpFactorRecord | null>;
+  /**
+   * Stores `factor` (pending: `enabledAt` null) in place of the user's pending one. Atomic: changes nothing and
+   * returns false when the user's factor is on.
+   */
+  setPendingTotp(factor: TotpFactorRecord): Promise<boolean>;
+  /**
+   * Atomic (one transaction): turns the user's factor on at `enabledAt`, only while it is still pending with this
+   * `secretSealed` (a newer setup or a concurrent enable wins), records `step` as its last used step, and
+   * replaces the user's recovery codes with `recoveryCodeHashes`. Of concurrent calls, at most one returns true.
+   */
+  enableTotp(userId: string, secretSealed: string, step: number, enabledAt: number, recoveryCodeHashes: readonly string[]): Promise<boolean>;
+  /**
+   * Atomic compare-and-set: records `step` as the last used step of the user's factor (on) if it is later than
+   * the one recorded → true; false for the same or an earlier step (a replay) or no factor on. Of concurrent
+   * calls with one step, exactly one returns true.
+   */
+  useTotpStep(userId: string, step: number): Promise<boolean>;
+  /** Atomic single use: deletes the user's recovery code with this hash → true; false when there is none. Of concurrent calls, exactly one returns true. */
+  useRecoveryCode(userId: string, codeHash: string): Promise<boolean>;
+  /** How many recovery codes the user has left. */
+  countRecoveryCodes(userId: string): Promise<number>;
+  /** Removes the user's TOTP factor (pending or on), recovery codes and waiting logins; returns whether a factor was there. */
+  deleteByUser(userId: string): Promise<boolean>;
+  createChallenge(challenge: MfaChallengeRecord): Promise<void>;
+  /**
+   * Atomic: counts one attempt on the challenge if it has not expired at `now` and has had fewer than
+   * `maxAttempts` → the record, with the new count; null otherwise (unknown, expired, or out of attempts). Of
+   * concurrent calls, no more get a record than there were attempts left.
+   */
+  claimChallengeAttempt(id: string, maxAttempts: number, now: number): Promise<MfaChallengeRecord | null>;
+  /** Atomic read-and-delete: the record, and it is gone; null when unknown. Of concurrent calls for one id, exactly one gets it. */
+  consumeChallenge(id: string): Promise<MfaChallengeRecord | null>;
+  /** Removes challenges expired at `now`; returns how many. */
+  deleteExpiredChallenges(now: number): Promise<number>;
 }
 
 export interface Store {
@@ -347,6 +480,10 @@ export interface Store {
   /** The audit trail (SPEC §7). With Redis it stays in the SQL store, as users and keys do. */
   readonly audit: AuditStore;
   readonly oneTimeTokens: OneTimeTokenStore;
+  /** Passkeys (SPEC §6). With Redis they stay in the SQL store, as users do. */
+  readonly passkeys: PasskeyStore;
+  /** Second factors (SPEC §6). With Redis they stay in the SQL store, as users do. */
+  readonly mfa: MfaStore;
   /** Present when several instances share the store: revocations must reach all of them. */
   readonly revocationBus?: RevocationBus;
   /** Resolves when the backend is reachable; throws otherwise (readiness). */

@@ -5,6 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import { issueAccessToken, type AccessClaims, type MaybePromise } from './access-tokens.js';
 import type { GatehouseConfig } from './config.js';
 import { GatehouseError } from './errors.js';
+import type { AuthProof } from './gatehouse.js';
 import type { RandomBytes } from './credentials.js';
 import type { KeyRing } from './keys.js';
 import type { RevocationList } from './revocation.js';
@@ -13,7 +14,8 @@ import { createVerifiedTokenCache } from './verified-token-cache.js';
 const KEY_RELOAD_INTERVAL_MS = 1000;
 
 export interface TokenService {
-  issue(subject: { userId: string; roles: readonly string[] }, sessionId: string, now: number, ttlSeconds?: number): Promise<{ token: string; claims: AccessClaims }>;
+  /** An access token for the subject, carrying the session's or family's `sessionId` and proof (`auth_time`, `amr`). */
+  issue(subject: { userId: string; roles: readonly string[]; proof: AuthProof }, sessionId: string, now: number, ttlSeconds?: number): Promise<{ token: string; claims: AccessClaims }>;
   /** The claims of a genuine, current, unrevoked access token; null otherwise. */
   authenticate(token: string, now: number): Promise<AccessClaims | null>;
   /** Signature and claims only, without the revocation check. */
@@ -62,6 +64,7 @@ export function createTokenService(deps: {
         subject: subject.userId,
         sessionId,
         roles: subject.roles,
+        proof: subject.proof,
         jti: Buffer.from(random(16)).toString('base64url'),
         now,
         ttlSeconds: Math.min(ttlSeconds, config.accessTtlSeconds),

@@ -19,7 +19,7 @@ const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 
 async function mint(jti: string, now = NOW, key: KeyObject = privateKey, kid = 'k1') {
   const { token, claims } = await issueAccessToken({
-    ...RULES, subject: 'user-1', sessionId: 'sid-1', roles: ['admin'], jti, now, ttlSeconds: TTL, key: { kid, privateKey: key },
+    ...RULES, subject: 'user-1', sessionId: 'sid-1', roles: ['admin'], proof: { authTime: now, amr: ['pwd'] }, jti, now, ttlSeconds: TTL, key: { kid, privateKey: key },
   });
   return { token, claims };
 }

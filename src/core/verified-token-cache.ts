@@ -112,5 +112,5 @@ export function createVerifiedTokenCache(options: VerifiedTokenCacheOptions): Ve
 
 /** Callers get their own object: nothing they do to it reaches the cache. */
 function copy(claims: AccessClaims): AccessClaims {
-  return { ...claims, roles: [...claims.roles] };
+  return claims.amr === undefined ? { ...claims, roles: [...claims.roles] } : { ...claims, roles: [...claims.roles], amr: [...claims.amr] };
 }

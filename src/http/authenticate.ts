@@ -2,12 +2,13 @@
 // auth cookies) and the CSRF gate for a cookie credential (Origin and X-CSRF-Token, which are HTTP). Which
 // credential counts is the engine's rule (core/principals.ts: the first present of bearer, access cookie,
 // session cookie; never a fall-back). The guard of the app's own routes (`requireAuth` of every adapter:
-// modes, roles) is here too.
+// modes, roles, and step-up's maxAge and amr) is here too.
 import { IMPLEMENTED_MODES, type LoginMode } from '../core/config.js';
-import type { Gatehouse, PresentedCredentials, Principal } from '../core/gatehouse.js';
+import type { AuthMethod, Gatehouse, PresentedCredentials, Principal } from '../core/gatehouse.js';
 import type { CsrfGate } from '../core/gatehouse.js';
 import { GatehouseError } from '../core/errors.js';
 import { ConfigError } from '../core/option-table.js';
+import { checkProofRequirement } from '../core/step-up.js';
 import { cookieNames, readCookies } from './cookies.js';
 import { requireCsrf } from './guards.js';
 import { header, type HttpRequest } from './types.js';
@@ -59,6 +60,17 @@ export interface RequireAuthOptions {
    * only. The one-credential rule still picks the credential; one of another mode is a 401, never a fall-back.
    */
   modes?: readonly LoginMode[];
+  /**
+   * Step-up (SPEC §6): seconds since the user last proved who they are (login or `POST /auth/reauthenticate`),
+   * at most; an older proof is `403 reauthentication_required`. None: any age.
+   */
+  maxAge?: number;
+  /**
+   * Step-up: the proof must include at least one of these methods (`pwd` password, `otp` a code, `hwk` a
+   * passkey), e.g. `['otp', 'hwk']` for "signed in with a second factor or a passkey"; else `403
+   * reauthentication_required`. At least one, not all: a passkey alone is as strong as password and code.
+   */
+  amr?: readonly AuthMethod[];
 }
 
 /**
@@ -66,16 +78,24 @@ export interface RequireAuthOptions {
  * made the request, or a refusal (401; 403 for CSRF or a missing role).
  */
 export function routeGuard(gatehouse: Gatehouse, options: RequireAuthOptions = {}): (request: HttpRequest) => Promise<Principal> {
-  const { roles, modes } = options;
+  const { roles, modes, maxAge, amr } = options;
   if (modes !== undefined && (modes.length === 0 || modes.some((mode) => !IMPLEMENTED_MODES.includes(mode)))) {
     throw new ConfigError([`requireAuth: modes must name one or more of ${IMPLEMENTED_MODES.join(', ')}`]);
   }
+  const proof = { maxAge, amr };
+  try {
+    checkProofRequirement(proof);
+  } catch (error) {
+    throw new ConfigError([`requireAuth: ${(error as Error).message}`]);
+  }
+  const stepUp = maxAge !== undefined || amr !== undefined;
   return async (request) => {
     const principal = await authenticate(gatehouse, request);
     if (modes !== undefined && !modes.includes(principal.mode)) {
       throw new GatehouseError('unauthenticated', `This route takes ${modes.join(' or ')} credentials only.`);
     }
     requireRoles(principal, roles);
+    if (stepUp) gatehouse.requireRecentAuth(principal, proof);
     return principal;
   };
 }

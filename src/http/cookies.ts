@@ -84,6 +84,11 @@ export function hybridCookies(
   ];
 }
 
+/** Hybrid mode's access cookie alone, renewed (a reauthentication: the refresh and CSRF cookies stay). */
+export function accessCookie(config: Readonly<GatehouseConfig>, accessToken: string, expiresIn: number): string {
+  return serialize(cookieNames(config).access, accessToken, { ...base(config, expiresIn), httpOnly: true });
+}
+
 export function clearedAuthCookies(config: Readonly<GatehouseConfig>): string[] {
   return cleared(config, ['session', 'csrf', 'access', 'refresh']);
 }

@@ -95,6 +95,12 @@ function isSameOrigin(origin: string, request: HttpRequest, config: Readonly<Gat
   return schemeOk && url.origin === origin && url.host === host.toLowerCase();
 }
 
+/** The request's Origin when it is this server's own (as `isSameOrigin` judges it), else null: for passkeys' RP id. */
+export function ownOrigin(request: HttpRequest, config: Readonly<GatehouseConfig>): string | null {
+  const origin = header(request, 'origin');
+  return origin !== undefined && isSameOrigin(origin, request, config) ? origin : null;
+}
+
 /** The origins `isSameOrigin` accepts for this Host header, for the log line of a refusal. */
 function sameOrigins(host: string | undefined, config: Readonly<GatehouseConfig>): string[] {
   if (!host) return [];

@@ -48,6 +48,7 @@ export function createMetrics(store: Store, clock: () => number): Metrics {
     recordAudit(event) {
       if (event.type === 'login.succeeded') logins.inc({ mode: event.mode });
       else if (event.type === 'login.failed') failures.inc({ reason: event.reason });
+      else if (event.type === 'mfa.code_failed' && event.purpose === 'login') failures.inc({ reason: 'invalid_code' });
       else if (event.type === 'user.registered') registrations.inc();
     },
     observeRequest(route, method, status, seconds) {

@@ -3,15 +3,18 @@
 // failure becomes the SPEC's error response here, so adapters only mount routes and translate. Security
 // rules (which credential counts, what a logout may end) are the engine's; this layer reads the request.
 // The revocation feed made here lives until the engine closes.
-import type { Gatehouse, TokenPair } from '../core/gatehouse.js';
+import type { Gatehouse, LoginResult, TokenPair } from '../core/gatehouse.js';
 import { GatehouseError } from '../core/errors.js';
 import { accountRoutes } from './account-routes.js';
+import { passkeyRoutes } from './passkey-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { authenticate, challenge, csrfGate, presentedCredentials } from './authenticate.js';
 import { clearedAuthCookies, cookieNames, hybridCookies, readCookie, readCookies, sessionCookies } from './cookies.js';
 import { errorResponse } from './errors.js';
+import { mfaRoutes } from './mfa-routes.js';
 import { isUnsafeMethod, readJsonObject, refuseNonJsonBody, requireAllowedOrigin, stringField } from './guards.js';
 import { createRevocationFeed, feedWarning } from './revocation-feed.js';
+import { stepUpRoutes } from './step-up-routes.js';
 import { empty, header, json, type HttpRequest, type HttpResponse, type HttpStream } from './types.js';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -72,6 +75,25 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
   const cookiesCleared = (principalMode: string): Record<string, string[]> =>
     principalMode === 'token' ? {} : { 'set-cookie': clearedAuthCookies(config) };
 
+  /** The answer to a login that opened (password, second factor, passkey): per mode, as SPEC §2 "Login responses". */
+  async function loginAnswer(request: HttpRequest, result: LoginResult): Promise<HttpResponse> {
+    if (result.mode === 'token') return json(200, { ...tokenBody(result.tokens), user: result.user });
+    // A login never keeps or adopts the cookie credential the browser already holds.
+    const cookies = readCookies(request);
+    await gatehouse.endPreviousLogin({ sessionCookie: cookies[names.session], refreshCookie: cookies[names.refresh] });
+    if (result.mode === 'hybrid') {
+      const { tokens, csrfToken, user } = result;
+      return json(200, { user, csrfToken, expires_in: tokens.expiresIn }, { 'set-cookie': hybridCookies(config, tokens, csrfToken) });
+    }
+    const { session, user } = result;
+    const maxAge = Math.floor((session.session.absoluteExpiresAt - session.session.createdAt) / 1000);
+    return json(
+      200,
+      { user, csrfToken: session.csrfToken, expiresAt: new Date(session.session.expiresAt).toISOString() },
+      { 'set-cookie': sessionCookies(config, session.token, session.csrfToken, maxAge) },
+    );
+  }
+
   function route(method: Route['method'], path: string, handler: Handler): Route {
     return {
       method,
@@ -129,21 +151,9 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
       }
       const credentials = { email: stringField(body, 'email'), password: stringField(body, 'password') };
       const result = await gatehouse.login(credentials, context(request), mode as 'session' | 'token' | 'hybrid');
-      if (result.mode === 'token') return json(200, { ...tokenBody(result.tokens), user: result.user });
-      // A login never keeps or adopts the cookie credential the browser already holds.
-      const cookies = readCookies(request);
-      await gatehouse.endPreviousLogin({ sessionCookie: cookies[names.session], refreshCookie: cookies[names.refresh] });
-      if (result.mode === 'hybrid') {
-        const { tokens, csrfToken, user } = result;
-        return json(200, { user, csrfToken, expires_in: tokens.expiresIn }, { 'set-cookie': hybridCookies(config, tokens, csrfToken) });
-      }
-      const { session, user } = result;
-      const maxAge = Math.floor((session.session.absoluteExpiresAt - session.session.createdAt) / 1000);
-      return json(
-        200,
-        { user, csrfToken: session.csrfToken, expiresAt: new Date(session.session.expiresAt).toISOString() },
-        { 'set-cookie': sessionCookies(config, session.token, session.csrfToken, maxAge) },
-      );
+      // A second factor is on (SPEC §6): no credential, no cookie, until POST /auth/login/mfa (mfa-routes.ts).
+      if ('mfaRequired' in result) return json(200, { mfaRequired: true, mfaToken: result.mfaToken, methods: result.methods });
+      return loginAnswer(request, result);
     }),
 
     route('POST', '/auth/refresh', async (request) => {
@@ -183,7 +193,14 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
       if (!user) throw new GatehouseError('unauthenticated', 'Not signed in, or the session has ended.');
       return json(200, {
         user,
-        auth: { mode: principal.mode, sessionId: principal.sessionId, expiresAt: new Date(principal.expiresAt).toISOString() },
+        auth: {
+          mode: principal.mode,
+          sessionId: principal.sessionId,
+          expiresAt: new Date(principal.expiresAt).toISOString(),
+          // Step-up (SPEC §6): when and how the user last proved who they are, for a page to offer reauthentication.
+          authTime: new Date(principal.authTime).toISOString(),
+          amr: principal.amr,
+        },
       });
     }),
 
@@ -238,7 +255,10 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
     }),
 
     ...accountRoutes(gatehouse, route, context, cookiesCleared),
+    ...stepUpRoutes(gatehouse, route, context),
+    ...passkeyRoutes(gatehouse, route, context, loginAnswer),
     ...adminRoutes(gatehouse, route, context),
+    ...mfaRoutes(gatehouse, route, context, loginAnswer),
 
     {
       method: 'GET',

@@ -86,6 +86,8 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
     ...(tls ? { https: tls } : {}),
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     bodyLimit: config.bodyLimitBytes,
+    // A passkey's id is a path parameter (DELETE /auth/passkeys/:id): up to 1023 bytes, 1364 characters base64url.
+    routerOptions: { maxParamLength: 1400 },
     // Fastify logs two lines per request at `info`, through a child logger per request and listeners on every
     // response. Above `info` those lines are dropped anyway, so Fastify gets no logger at all (6% of the
     // instructions of a cached-token request, docs/performance.md); the server's own lines go to `log`.

@@ -1,11 +1,14 @@
 // Owns `createVerifier` (gatehouse/verify): access-token checks for services that only verify, with no
 // database — the server's JWKS fetched and cached (refetched on an unknown kid at most once per cooldown),
 // pinned algorithm, issuer and audience, and a live revocation view fed by the server's revocation stream.
-// It knows how stale that view may be and fails closed past a bound.
+// It knows how stale that view may be and fails closed past a bound. It also reads the token's step-up proof
+// (`auth_time`, `amr`) and, when asked, demands a recent or strong enough one (SPEC §6).
 import { createRemoteJWKSet } from 'jose';
 import { verifyAccessToken, type AccessClaims } from '../core/access-tokens.js';
 import { GatehouseError } from '../core/errors.js';
+import type { AuthMethod } from '../core/gatehouse.js';
 import { createRevocationList, HEARTBEAT_MS } from '../core/revocation.js';
+import { checkProofRequirement, isAuthMethod, requireProof, type ProofRequirement } from '../core/step-up.js';
 import type { RevocationRecord } from '../core/store.js';
 import { connectSse } from './sse.js';
 
@@ -35,9 +38,30 @@ export interface VerifierOptions {
   fetch?: typeof fetch;
 }
 
+/** The claims of a verified token, and its step-up proof read from them. */
+export type VerifiedClaims = AccessClaims & {
+  /** When the user last proved who they are (epoch ms, from `auth_time`); null for a token without one. */
+  authTime: number | null;
+  /** How (from `amr`: `pwd`, `otp`, `hwk`); values this version does not know are left out. */
+  amr: AuthMethod[];
+};
+
+/** What `verify` may demand of the token's proof (as `requireAuth`'s options of the same names). */
+export interface VerifyRequirement extends ProofRequirement {
+  /** Seconds: the user proved who they are at most this long ago (`auth_time`). */
+  maxAge?: number | undefined;
+  /** The proof includes at least one of these methods. */
+  amr?: readonly AuthMethod[] | undefined;
+}
+
 export interface Verifier {
-  /** Claims of a genuine, current, unrevoked token; null otherwise. Throws `unavailable` when the revocation view is too stale. */
-  verify(token: string): Promise<AccessClaims | null>;
+  /**
+   * Claims of a genuine, current, unrevoked token; null otherwise. With `require`, a genuine token whose proof
+   * is older than `maxAge` or made with none of `amr` throws `reauthentication_required` (answer 403: the user
+   * should reauthenticate at the server, not sign in afresh). Throws `unavailable` when the revocation view is
+   * too stale.
+   */
+  verify(token: string, require?: VerifyRequirement): Promise<VerifiedClaims | null>;
   /** Milliseconds since the last heartbeat or snapshot; null before the first snapshot (or without a feed). */
   staleness(): number | null;
   /** Resolves once the first revocation snapshot has arrived (at once without a feed). */
@@ -83,7 +107,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if (!feed) markReady();
 
   return {
-    async verify(token) {
+    async verify(token, require) {
+      if (require !== undefined) checkProofRequirement(require);
       const now = clock();
       if (feed && (lastHeardAt === null || now - lastHeardAt > maxStalenessMs)) {
         throw new GatehouseError('unavailable', 'The revocation feed is unreachable; tokens cannot be checked.', { retryAfterSeconds: 1 });
@@ -95,7 +120,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
         maxTtlSeconds: options.maxTtlSeconds ?? 3600,
         keyFor: (kid) => jwks({ alg: 'EdDSA', kid }),
       });
-      return claims && !revocations.isRevoked(claims, now) ? claims : null;
+      if (!claims || revocations.isRevoked(claims, now)) return null;
+      const verified: VerifiedClaims = {
+        ...claims,
+        authTime: claims.auth_time === undefined ? null : claims.auth_time * 1000,
+        amr: (claims.amr ?? []).filter(isAuthMethod),
+      };
+      // A token without auth_time has no proof to show: it meets no age requirement.
+      if (require !== undefined) requireProof({ authTime: verified.authTime ?? Number.NEGATIVE_INFINITY, amr: verified.amr }, require, now);
+      return verified;
     },
     staleness: () => (lastHeardAt === null ? null : clock() - lastHeardAt),
     ready: () => readyPromise,

@@ -37,5 +37,15 @@ export function createAuditStore(): AuditStore {
       records = kept;
       return deleted;
     },
+    async forgetUser(userId) {
+      let changed = 0;
+      for (const r of records) {
+        if (r.userId !== userId || (r.ip === null && r.userAgent === null)) continue;
+        r.ip = null;
+        r.userAgent = null;
+        changed++;
+      }
+      return changed;
+    },
   };
 }

@@ -4,7 +4,9 @@
 import type { Store } from '../../core/store.js';
 import { createAuditStore } from './audit.js';
 import { createKeyStore } from './keys.js';
+import { createMfaStore } from './mfa.js';
 import { createOneTimeTokenStore } from './one-time-tokens.js';
+import { createPasskeyStore } from './passkeys.js';
 import { createRateLimitStore } from './rate-limits.js';
 import { createRefreshTokenStore } from './refresh-tokens.js';
 import { createRevocationStore } from './revocations.js';
@@ -23,6 +25,8 @@ export function createMemoryStore(): Store {
     revocations: createRevocationStore(),
     audit: createAuditStore(),
     oneTimeTokens: createOneTimeTokenStore(),
+    mfa: createMfaStore(),
+    passkeys: createPasskeyStore(),
     async ping() {},
     async close() {},
   };

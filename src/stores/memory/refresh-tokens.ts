@@ -66,6 +66,13 @@ export function createRefreshTokenStore(): RefreshTokenStore {
       family.revokedAt = now;
       return true;
     },
+    async setFamilyProof(id, authTime, amr, now) {
+      const family = families.get(id);
+      if (!family || !familyValid(family, now)) return false;
+      family.authTime = authTime;
+      family.amr = [...amr];
+      return true;
+    },
     async revokeFamiliesByUser(userId, now, exceptId) {
       const revoked: string[] = [];
       for (const family of families.values()) {

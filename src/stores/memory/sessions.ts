@@ -31,6 +31,13 @@ export function createSessionStore(): SessionStore {
       session.data = data === null ? null : structuredClone(data);
       return true;
     },
+    async setProof(id, authTime, amr) {
+      const session = sessions.get(id);
+      if (!session) return false;
+      session.authTime = authTime;
+      session.amr = [...amr];
+      return true;
+    },
     async delete(id) {
       return sessions.delete(id);
     },

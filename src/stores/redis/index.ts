@@ -90,6 +90,8 @@ export function withRedis(base: Store, redis: RedisBackend): Store {
     revocations: base.revocations,
     audit: base.audit, // the trail stays in SQL (SPEC §4: users, keys, audit)
     oneTimeTokens: base.oneTimeTokens, // rare, durable, and cascading with the user: they stay in SQL
+    mfa: base.mfa, // second factors and waiting logins: durable, cascading with the user, shared by every instance
+    passkeys: base.passkeys, // durable, and cascading with the user, as one-time tokens
     sessions: redis.sessions,
     refreshTokens: redis.refreshTokens,
     rateLimits: redis.rateLimits,

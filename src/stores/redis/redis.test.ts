@@ -26,6 +26,29 @@ if (SKIP_REDIS) {
       await assert.rejects(createRedisBackend({ url, prefix: 'a{b}:' }), /key prefix/);
     });
 
+    it('reads a session and a family stored before step-up (no pt/pm) as proven by password at their creation', async () => {
+      const prefix = `${uniqueName('ghproof')}:`;
+      const backend = await createRedisBackend({ url, prefix });
+      try {
+        const store = withRedis(createMemoryStore(), backend);
+        const T0 = Date.UTC(2026, 0, 1);
+        const session = { id: 's1', secretHash: 'h', userId: 'u1', createdAt: T0, lastActiveAt: T0, expiresAt: T0 + 60_000, absoluteExpiresAt: T0 + 120_000, userAgent: null, ip: null, data: null, authTime: T0 + 5, amr: ['otp' as const] };
+        await store.sessions.create(session);
+        const family = { id: 'f1', userId: 'u1', mode: 'token' as const, createdAt: T0, lastUsedAt: T0, expiresAt: T0 + 60_000, absoluteExpiresAt: T0 + 120_000, revokedAt: null, userAgent: null, ip: null, authTime: T0 + 5, amr: ['hwk' as const] };
+        await store.refreshTokens.createFamily(family, { id: 't1', familyId: 'f1', secretHash: 'h', createdAt: T0, usedAt: null, successorId: null });
+        // What an older version wrote: the same hashes without the proof's fields.
+        await backend.client.hdel(`${prefix}{s:s1}`, 'pt', 'pm');
+        await backend.client.hdel(`${prefix}{f:f1}`, 'pt', 'pm');
+        assert.deepEqual(await store.sessions.get('s1'), { ...session, authTime: T0, amr: ['pwd'] });
+        assert.deepEqual(await store.refreshTokens.getFamily('f1'), { ...family, authTime: T0, amr: ['pwd'] });
+        assert.equal(await store.sessions.setProof('s1', T0 + 9, ['pwd', 'otp']), true);
+        assert.deepEqual((await store.sessions.get('s1'))?.amr, ['pwd', 'otp']);
+      } finally {
+        await backend.close();
+        await dropPrefix(url, prefix);
+      }
+    });
+
     it('fails fast, not hanging, when the server cannot be reached', async () => {
       const started = Date.now();
       await assert.rejects(createRedisBackend({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 500 }));

@@ -1,12 +1,15 @@
 // Owns the Redis refresh-token store. A family is one hash ({f:id}) holding the family (u owner, e idle
-// expiry, x absolute expiry, l last use, r revocation, f the fixed fields as JSON) and each of its tokens
-// (t:<id> fixed fields, s:<id> when spent, n:<id> successor), so rotation is one Lua script on one key. A
-// token id finds its family through {t:id}; the user's families and every family by expiry are indexes.
+// expiry, x absolute expiry, l last use, r revocation, pt and pm the proof: auth time and space-separated amr,
+// f the fixed fields as JSON) and each of its tokens (t:<id> fixed fields, s:<id> when spent, n:<id>
+// successor), so rotation is one Lua script on one key. A token id finds its family through {t:id}; the user's
+// families and every family by expiry are indexes. A family stored before pt/pm existed reads as proven by
+// password at its creation.
 
+import { decodeAmr, encodeAmr } from '../../core/step-up.js';
 import type { RefreshFamilyRecord, RefreshTokenRecord, RefreshTokenStore, RotateResult } from '../../core/store.js';
 import { addToIndex, script, sweep, ttl, type KeyLayout, type RedisClient } from './key-layout.js';
 
-const FAMILY_FIELDS = ['f', 'l', 'e', 'r'] as const;
+const FAMILY_FIELDS = ['f', 'l', 'e', 'r', 'pt', 'pm'] as const;
 
 /**
  * ARGV: token id, successor id, successor JSON, now, grace ms, new idle expiry. The contract is
@@ -29,8 +32,8 @@ else
   redis.call('HSET', k, 'r', ARGV[4])
   status = 'reused'
 end
-local f = redis.call('HMGET', k, 'f', 'l', 'e', 'r')
-return {status, f[1], f[2], f[3], f[4]}
+local f = redis.call('HMGET', k, 'f', 'l', 'e', 'r', 'pt', 'pm')
+return {status, f[1], f[2], f[3], f[4], f[5], f[6]}
 `);
 
 /** Sets r (revokedAt) to ARGV[1] when the family exists and is not revoked: 1, else 0. */
@@ -41,16 +44,28 @@ redis.call('HSET', KEYS[1], 'r', ARGV[1])
 return 1
 `);
 
-type Fixed = Omit<RefreshFamilyRecord, 'lastUsedAt' | 'expiresAt' | 'revokedAt'>;
+/**
+ * Sets the proof (pt ARGV[2], pm ARGV[3]) of a family that exists, is not revoked and has not expired at
+ * ARGV[1]: 1, else 0.
+ */
+const setFamilyProof = script(`
+local v = redis.call('HMGET', KEYS[1], 'e', 'x', 'r')
+local now = tonumber(ARGV[1])
+if not v[1] or v[3] or tonumber(v[1]) <= now or tonumber(v[2]) <= now then return 0 end
+redis.call('HSET', KEYS[1], 'pt', ARGV[2], 'pm', ARGV[3])
+return 1
+`);
+
+type Fixed = Omit<RefreshFamilyRecord, 'lastUsedAt' | 'expiresAt' | 'revokedAt' | 'authTime' | 'amr'>;
 type TokenFixed = Pick<RefreshTokenRecord, 'id' | 'familyId' | 'secretHash' | 'createdAt'>;
 
-function decodeFamily([fixed, lastUsedAt, expiresAt, revokedAt]: (string | null | undefined)[]): RefreshFamilyRecord | null {
+function decodeFamily([fixed, lastUsedAt, expiresAt, revokedAt, authTime, amr]: (string | null | undefined)[]): RefreshFamilyRecord | null {
   if (!fixed || !lastUsedAt || !expiresAt) return null;
   const f = JSON.parse(fixed) as Fixed;
   return {
     id: f.id, userId: f.userId, mode: f.mode, createdAt: f.createdAt, lastUsedAt: Number(lastUsedAt),
     expiresAt: Number(expiresAt), absoluteExpiresAt: f.absoluteExpiresAt, revokedAt: revokedAt ? Number(revokedAt) : null,
-    userAgent: f.userAgent, ip: f.ip,
+    userAgent: f.userAgent, ip: f.ip, authTime: authTime ? Number(authTime) : f.createdAt, amr: decodeAmr(amr ?? 'pwd'),
   };
 }
 
@@ -81,6 +96,7 @@ export function createRedisRefreshTokenStore(client: RedisClient, keys: KeyLayou
       const fixed: Fixed = { id: f.id, userId: f.userId, mode: f.mode, createdAt: f.createdAt, absoluteExpiresAt: f.absoluteExpiresAt, userAgent: f.userAgent, ip: f.ip };
       const fields: Record<string, string> = {
         f: JSON.stringify(fixed), u: f.userId, l: String(f.lastUsedAt), e: String(f.expiresAt), x: String(f.absoluteExpiresAt),
+        pt: String(f.authTime), pm: encodeAmr(f.amr),
         [`t:${token.id}`]: tokenJson(token),
       };
       if (f.revokedAt !== null) fields.r = String(f.revokedAt);
@@ -122,6 +138,9 @@ export function createRedisRefreshTokenStore(client: RedisClient, keys: KeyLayou
     },
     async revokeFamily(id, now) {
       return (await revoke(client, keys.family(id), now)) === 1;
+    },
+    async setFamilyProof(id, authTime, amr, now) {
+      return (await setFamilyProof(client, keys.family(id), now, authTime, encodeAmr(amr))) === 1;
     },
     async revokeFamiliesByUser(userId, now, exceptId) {
       const revoked: string[] = [];

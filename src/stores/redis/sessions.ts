@@ -1,8 +1,11 @@
-// Owns the Redis session store. A session is one hash ({s:id}) that expires with the session; the user's
-// sessions (newest first) and every session by expiry are sorted-set indexes, written before the session
-// and cleaned lazily, so an index may name a vanished session but a session is never missing from its index
-// (logout-all finds them all).
+// Owns the Redis session store. A session is one hash ({s:id}) that expires with the session (u owner, h secret
+// hash, c created, a last active, e idle expiry, x absolute expiry, ua, ip, d data bag, pt and pm the proof:
+// auth time and space-separated amr); the user's sessions (newest first) and every session by expiry are
+// sorted-set indexes, written before the session and cleaned lazily, so an index may name a vanished session
+// but a session is never missing from its index (logout-all finds them all). A session stored before pt/pm
+// existed reads as proven by password at its creation.
 
+import { decodeAmr, encodeAmr } from '../../core/step-up.js';
 import type { JsonObject, SessionRecord, SessionStore } from '../../core/store.js';
 import { addToIndex, script, sweep, ttl, type KeyLayout, type RedisClient } from './key-layout.js';
 
@@ -22,6 +25,13 @@ if ARGV[1] == '1' then redis.call('HSET', KEYS[1], 'd', ARGV[2]) else redis.call
 return 1
 `);
 
+/** Sets the proof (pt ARGV[1], pm ARGV[2]); 0 when the session does not exist. */
+const setProof = script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'pt', ARGV[1], 'pm', ARGV[2])
+return 1
+`);
+
 /** Deletes the session; returns its user id, or nil when there was none. */
 const remove = script(`
 local u = redis.call('HGET', KEYS[1], 'u')
@@ -35,7 +45,7 @@ const expiryOf = (s: Pick<SessionRecord, 'expiresAt' | 'absoluteExpiresAt'>) => 
 function encode(s: SessionRecord): Record<string, string> {
   const fields: Record<string, string> = {
     u: s.userId, h: s.secretHash, c: String(s.createdAt), a: String(s.lastActiveAt),
-    e: String(s.expiresAt), x: String(s.absoluteExpiresAt),
+    e: String(s.expiresAt), x: String(s.absoluteExpiresAt), pt: String(s.authTime), pm: encodeAmr(s.amr),
   };
   if (s.userAgent !== null) fields.ua = s.userAgent;
   if (s.ip !== null) fields.ip = s.ip;
@@ -49,6 +59,7 @@ function decode(id: string, f: Record<string, string>): SessionRecord | null {
     id, userId: f.u, secretHash: f.h, createdAt: Number(f.c), lastActiveAt: Number(f.a),
     expiresAt: Number(f.e), absoluteExpiresAt: Number(f.x),
     userAgent: f.ua ?? null, ip: f.ip ?? null, data: f.d === undefined ? null : (JSON.parse(f.d) as JsonObject),
+    authTime: Number(f.pt ?? f.c), amr: decodeAmr(f.pm ?? 'pwd'),
   };
 }
 
@@ -83,6 +94,9 @@ export function createRedisSessionStore(client: RedisClient, keys: KeyLayout): S
     async setData(id, data) {
       const args = data === null ? ['0', ''] : ['1', JSON.stringify(data)];
       return (await setData(client, keys.session(id), ...args)) === 1;
+    },
+    async setProof(id, authTime, amr) {
+      return (await setProof(client, keys.session(id), authTime, encodeAmr(amr))) === 1;
     },
     async delete(id) {
       const userId = (await remove(client, keys.session(id))) as string | null;

@@ -50,5 +50,14 @@ export function createAuditStore(db: Kysely<Database>): AuditStore {
       const result = await db.deleteFrom('audit_events').where('at', '<', before).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async forgetUser(userId) {
+      const result = await db
+        .updateTable('audit_events')
+        .set({ ip: null, user_agent: null })
+        .where('user_id', '=', userId)
+        .where((eb) => eb.or([eb('ip', 'is not', null), eb('user_agent', 'is not', null)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
   };
 }

@@ -2,7 +2,11 @@
 // server keeps, in foreign-key order, in batches, in one transaction on the target, skipping rows the target
 // already has, so a copy is all-or-nothing and can be run again. Rate-limit windows are not copied. Users come
 // with every column the schema has (email_verified, disabled_at); mailed one-time tokens are copied too, so a
-// link sent before the move still works after it (expired ones go with the next upkeep).
+// link sent before the move still works after it (expired ones go with the next upkeep). Sessions and refresh
+// families keep their proof (auth_time, amr), so a move neither renews nor voids a step-up. Passkeys come with their
+// signature counters, so a cloned authenticator's stale counter is refused after the move as before it. TOTP
+// factors (secrets still sealed: the target needs the same GATEHOUSE_SECRET) keep their last used step, so a code
+// used before the move is not accepted again after it; recovery codes and waiting logins come too.
 
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
@@ -17,6 +21,10 @@ const TABLES = [
   ['revocations', ['kind', 'subject']],
   ['audit_events', ['id']],
   ['one_time_tokens', ['id']],
+  ['passkeys', ['id']],
+  ['mfa_totp', ['user_id']],
+  ['mfa_recovery_codes', ['user_id', 'code_hash']],
+  ['mfa_challenges', ['id']],
 ] as const satisfies readonly (readonly [keyof Database, readonly string[]])[];
 
 export type CopiedTable = (typeof TABLES)[number][0];

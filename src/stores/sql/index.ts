@@ -7,8 +7,10 @@ import type { Kysely } from 'kysely';
 import type { Store } from '../../core/store.js';
 import { createAuditStore } from './audit.js';
 import { createKeyStore } from './keys.js';
+import { createMfaStore } from './mfa.js';
 import { migrationProvider, type SqlDialect } from './migrations.js';
 import { createOneTimeTokenStore } from './one-time-tokens.js';
+import { createPasskeyStore } from './passkeys.js';
 import { createRateLimitStore } from './rate-limits.js';
 import { createRefreshTokenStore } from './refresh-tokens.js';
 import { createRevocationStore } from './revocations.js';
@@ -42,6 +44,8 @@ export function createSqlStore(db: Kysely<Database>, kind: SqlDialect): Store {
     revocations: createRevocationStore(db, kind),
     audit: createAuditStore(db),
     oneTimeTokens: createOneTimeTokenStore(db),
+    mfa: createMfaStore(db),
+    passkeys: createPasskeyStore(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -181,6 +181,90 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable('users').dropColumn('disabled_at').execute();
       },
     },
+
+    // Step-up (SPEC §6): when and how the user last proved who they are, on each session and token family
+    // (auth_time in epoch ms; amr as space-separated RFC 8176 values, e.g. `pwd otp`). Rows from before it knew
+    // only passwords: they take their login's time and `pwd`.
+    '0007_auth_proof': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        for (const table of ['sessions', 'refresh_families']) {
+          await db.schema.alterTable(table).addColumn('auth_time', ms, (c) => c.notNull().defaultTo(0)).execute();
+          await db.schema.alterTable(table).addColumn('amr', 'text', (c) => c.notNull().defaultTo('pwd')).execute();
+          await sql`update ${sql.table(table)} set auth_time = created_at`.execute(db);
+        }
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        for (const table of ['refresh_families', 'sessions']) {
+          await db.schema.alterTable(table).dropColumn('amr').execute();
+          await db.schema.alterTable(table).dropColumn('auth_time').execute();
+        }
+      },
+    },
+
+    // Second factors (SPEC §6): a TOTP factor per user (its secret sealed by the engine; pending until enabled;
+    // the last time step used, for replay), its recovery codes (keyed hashes only), and logins waiting for their
+    // second step. All gone with their user.
+    '0008_mfa': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('mfa_totp')
+          .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+          .addColumn('secret_sealed', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('enabled_at', ms)
+          .addColumn('last_used_step', ms) // 30 s steps since 1970: small, but bigint like every time
+          .execute();
+        await db.schema
+          .createTable('mfa_recovery_codes')
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('code_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addPrimaryKeyConstraint('mfa_recovery_codes_pk', ['user_id', 'code_hash'])
+          .execute();
+        await db.schema
+          .createTable('mfa_challenges')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('secret_hash', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('mode', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('mfa_challenges_user_id_idx').on('mfa_challenges').column('user_id').execute();
+        await db.schema.createIndex('mfa_challenges_expires_at_idx').on('mfa_challenges').column('expires_at').execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('mfa_challenges').execute();
+        await db.schema.dropTable('mfa_recovery_codes').execute();
+        await db.schema.dropTable('mfa_totp').execute();
+      },
+    },
+
+    // Passkeys (WebAuthn credentials, SPEC §6): one row per credential, its id as the authenticator made it
+    // (base64url, unique across users), gone with its user. The signature counter reaches 2^32 - 1: bigint on
+    // PostgreSQL.
+    '0009_passkeys': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('passkeys')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('public_key', 'text', (c) => c.notNull())
+          .addColumn('counter', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull())
+          .addColumn('transports', 'text', (c) => c.notNull()) // JSON array
+          .addColumn('device_type', 'text', (c) => c.notNull())
+          .addColumn('backed_up', 'integer', (c) => c.notNull()) // 0 or 1 on both dialects
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('last_used_at', ms)
+          .execute();
+        await db.schema.createIndex('passkeys_user_id_idx').on('passkeys').columns(['user_id', 'created_at']).execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('passkeys').execute();
+      },
+    },
   };
 }
 

@@ -2,6 +2,7 @@
 // rotation as one transaction with a guarded "mark spent", so a token is spent once however rotations race.
 
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { decodeAmr, encodeAmr } from '../../core/step-up.js';
 import type { RefreshFamilyRecord, RefreshTokenRecord, RefreshTokenStore, RotateResult } from '../../core/store.js';
 import type { Database, RefreshFamiliesTable, RefreshTokensTable } from './schema.js';
 
@@ -16,6 +17,8 @@ const toFamily = (row: Selectable<RefreshFamiliesTable>): RefreshFamilyRecord =>
   revokedAt: row.revoked_at,
   userAgent: row.user_agent,
   ip: row.ip,
+  authTime: row.auth_time,
+  amr: decodeAmr(row.amr),
 });
 
 const toToken = (row: Selectable<RefreshTokensTable>): RefreshTokenRecord => ({
@@ -114,6 +117,8 @@ export function createRefreshTokenStore(db: Kysely<Database>): RefreshTokenStore
             revoked_at: f.revokedAt,
             user_agent: f.userAgent,
             ip: f.ip,
+            auth_time: f.authTime,
+            amr: encodeAmr(f.amr),
           })
           .execute();
         await trx.insertInto('refresh_tokens').values(tokenRow(token)).execute();
@@ -148,6 +153,18 @@ export function createRefreshTokenStore(db: Kysely<Database>): RefreshTokenStore
         .set({ revoked_at: now })
         .where('id', '=', id)
         .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async setFamilyProof(id, authTime, amr, now) {
+      // One conditional write: a family revoked or expired meanwhile is left as it is.
+      const result = await db
+        .updateTable('refresh_families')
+        .set({ auth_time: authTime, amr: encodeAmr(amr) })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where('absolute_expires_at', '>', now)
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;
     },

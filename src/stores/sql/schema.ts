@@ -28,6 +28,10 @@ export interface SessionsTable {
   ip: string | null;
   /** JSON object, or NULL when the session carries no data. */
   data: string | null;
+  /** Epoch ms of the last proof of identity (step-up). */
+  auth_time: number;
+  /** Space-separated RFC 8176 methods, e.g. `pwd otp`. */
+  amr: string;
 }
 
 export interface RateLimitsTable {
@@ -59,6 +63,10 @@ export interface RefreshFamiliesTable {
   revoked_at: number | null;
   user_agent: string | null;
   ip: string | null;
+  /** Epoch ms of the last proof of identity (step-up). */
+  auth_time: number;
+  /** Space-separated RFC 8176 methods, e.g. `pwd otp`. */
+  amr: string;
 }
 
 export interface RefreshTokensTable {
@@ -102,6 +110,51 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export interface PasskeysTable {
+  /** The credential id, base64url. */
+  id: string;
+  user_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  /** A bigint on PostgreSQL: read back as a string by pg, hence Number() on the way out. */
+  counter: number;
+  /** JSON array of transport names. */
+  transports: string;
+  device_type: 'singleDevice' | 'multiDevice';
+  /** 0 or 1. */
+  backed_up: number;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface MfaTotpTable {
+  user_id: string;
+  /** Sealed by the engine (SecretBox); never the plain secret. */
+  secret_sealed: string;
+  created_at: number;
+  /** Epoch ms, or NULL while pending. */
+  enabled_at: number | null;
+  last_used_step: number | null;
+}
+
+export interface MfaRecoveryCodesTable {
+  user_id: string;
+  /** A keyed hash of the code (the engine's); the code itself is shown once and never stored. */
+  code_hash: string;
+  created_at: number;
+}
+
+export interface MfaChallengesTable {
+  id: string;
+  secret_hash: string;
+  user_id: string;
+  mode: 'session' | 'token' | 'hybrid';
+  attempts: number;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -112,4 +165,8 @@ export interface Database {
   revocations: RevocationsTable;
   audit_events: AuditEventsTable;
   one_time_tokens: OneTimeTokensTable;
+  mfa_totp: MfaTotpTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
+  passkeys: PasskeysTable;
 }

@@ -1,6 +1,7 @@
 // Owns the SQL session store (SQLite and PostgreSQL) and its row mapper; the data bag is JSON in a TEXT column.
 
 import type { Kysely, Selectable } from 'kysely';
+import { decodeAmr, encodeAmr } from '../../core/step-up.js';
 import type { JsonObject, SessionRecord, SessionStore } from '../../core/store.js';
 import type { Database, SessionsTable } from './schema.js';
 
@@ -15,6 +16,8 @@ export const toSession = (row: Selectable<SessionsTable>): SessionRecord => ({
   userAgent: row.user_agent,
   ip: row.ip,
   data: row.data === null ? null : (JSON.parse(row.data) as JsonObject),
+  authTime: row.auth_time,
+  amr: decodeAmr(row.amr),
 });
 
 const encodeData = (data: JsonObject | null): string | null => (data === null ? null : JSON.stringify(data));
@@ -38,6 +41,8 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
           user_agent: s.userAgent,
           ip: s.ip,
           data: encodeData(s.data),
+          auth_time: s.authTime,
+          amr: encodeAmr(s.amr),
         })
         .execute();
     },
@@ -57,6 +62,14 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
       const result = await db
         .updateTable('sessions')
         .set({ data: encodeData(data) })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async setProof(id, authTime, amr) {
+      const result = await db
+        .updateTable('sessions')
+        .set({ auth_time: authTime, amr: encodeAmr(amr) })
         .where('id', '=', id)
         .executeTakeFirst();
       return result.numUpdatedRows > 0n;

@@ -16,7 +16,7 @@ const T0 = 1_700_000_000_000;
 const user = (id: string): UserRecord => ({ id, email: `${id}@example.com`, passwordHash: 'h', roles: ['reader'], emailVerified: false, disabledAt: null, createdAt: T0, updatedAt: T0 });
 const session = (id: string, userId: string): SessionRecord => ({
   id, secretHash: 'h', userId, createdAt: T0, lastActiveAt: T0, expiresAt: T0 + 60_000,
-  absoluteExpiresAt: T0 + 120_000, userAgent: null, ip: null, data: null,
+  absoluteExpiresAt: T0 + 120_000, userAgent: null, ip: null, data: null, authTime: T0, amr: ['pwd'],
 });
 
 describe('sqlite read cache', () => {

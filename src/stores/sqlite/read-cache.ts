@@ -79,6 +79,7 @@ export function withReadCache(
       create: (session) => thenForget(sessions.create(session), forgetSession(session.id)),
       touch: (id, lastActiveAt, expiresAt) => thenForget(sessions.touch(id, lastActiveAt, expiresAt), forgetSession(id)),
       setData: (id, data) => thenForget(sessions.setData(id, data), forgetSession(id)),
+      setProof: (id, authTime, amr) => thenForget(sessions.setProof(id, authTime, amr), forgetSession(id)),
       delete: (id) => thenForget(sessions.delete(id), forgetSession(id)),
       deleteByUser: (userId, exceptId) => thenForget(sessions.deleteByUser(userId, exceptId), forgetAllSessions),
       deleteExpired: (now) => thenForget(sessions.deleteExpired(now), forgetAllSessions),

@@ -35,7 +35,7 @@ const user: UserRecord = {
 };
 const session: SessionRecord = {
   id: 'ses_1', secretHash: 'h', userId: user.id, createdAt: T0, lastActiveAt: T0, expiresAt: T0 + 1000,
-  absoluteExpiresAt: T0 + 5000, userAgent: null, ip: '::1', data: { n: [1, { k: 'v' }] },
+  absoluteExpiresAt: T0 + 5000, userAgent: null, ip: '::1', data: { n: [1, { k: 'v' }] }, authTime: T0 - 10, amr: ['pwd', 'hwk'],
 };
 const key: SigningKeyRecord = {
   kid: 'key_1', alg: 'EdDSA', publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'abc', kid: 'key_1' }, privateKeyEncrypted: 'enc',
@@ -43,7 +43,7 @@ const key: SigningKeyRecord = {
 };
 const family: RefreshFamilyRecord = {
   id: 'fam_1', userId: user.id, mode: 'token', createdAt: T0, lastUsedAt: T0, expiresAt: T0 + 1000,
-  absoluteExpiresAt: T0 + 5000, revokedAt: null, userAgent: 'ua', ip: null,
+  absoluteExpiresAt: T0 + 5000, revokedAt: null, userAgent: 'ua', ip: null, authTime: T0 - 10, amr: ['otp'],
 };
 const token: RefreshTokenRecord = {
   id: 'rt_1', familyId: family.id, secretHash: 'h1', createdAt: T0, usedAt: null, successorId: null,
@@ -132,7 +132,7 @@ describe('sqlite store', () => {
     const raw = new BetterSqlite3(file);
     try {
       const rows = raw.prepare('SELECT name FROM kysely_migration ORDER BY name').all();
-      assert.deepEqual(rows, [{ name: '0001_initial' }, { name: '0002_tokens' }, { name: '0003_revocation_changes' }, { name: '0004_audit' }, { name: '0005_one_time_tokens' }, { name: '0006_user_disabled' }]);
+      assert.deepEqual(rows, [{ name: '0001_initial' }, { name: '0002_tokens' }, { name: '0003_revocation_changes' }, { name: '0004_audit' }, { name: '0005_one_time_tokens' }, { name: '0006_user_disabled' }, { name: '0007_auth_proof' }, { name: '0008_mfa' }, { name: '0009_passkeys' }]);
     } finally {
       raw.close();
     }

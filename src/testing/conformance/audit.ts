@@ -122,6 +122,20 @@ export function describeAuditConformance(ctx: ConformanceContext): void {
       assert.equal(await audit().deleteOlderThan(T0), 0);
     });
 
+    it('forgetUser clears the ip and user agent of that user\'s rows only, keeping everything else', async () => {
+      const [alice, bob] = [await ctx.createUser(), await ctx.createUser()];
+      const rows = [makeAudit({ userId: alice.id }), makeAudit({ userId: alice.id, at: T0 + 1, ip: null }), makeAudit({ userId: bob.id }), makeAudit({ userId: null })];
+      for (const r of rows) await audit().append(r);
+      assert.equal(await audit().forgetUser(alice.id), 2);
+      assert.deepEqual(await audit().listByUser(alice.id, { limit: 10 }), [
+        { ...rows[1], ip: null, userAgent: null },
+        { ...rows[0], ip: null, userAgent: null },
+      ]);
+      assert.deepEqual(await audit().listByUser(bob.id, { limit: 10 }), [rows[2]]);
+      assert.equal((await audit().listAll({ limit: 10 })).find((r) => r.userId === null)?.ip, '203.0.113.7');
+      assert.equal(await audit().forgetUser(alice.id), 0);
+    });
+
     it('refuses a repeated id, keeping the first row', async () => {
       const first = makeAudit();
       await audit().append(first);

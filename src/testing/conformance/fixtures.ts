@@ -36,7 +36,7 @@ export function makeSession(userId: string, overrides: Partial<SessionRecord> = 
   return {
     id: `ses_${n}`, secretHash: `hash_${n}`, userId, createdAt: T0, lastActiveAt: T0,
     expiresAt: T0 + 30 * MIN, absoluteExpiresAt: T0 + 24 * 60 * MIN,
-    userAgent: 'Mozilla/5.0 (conformance)', ip: '203.0.113.7', data: null, ...overrides,
+    userAgent: 'Mozilla/5.0 (conformance)', ip: '203.0.113.7', data: null, authTime: T0 - MIN, amr: ['pwd', 'otp'], ...overrides,
   };
 }
 
@@ -54,7 +54,8 @@ export function makeFamily(userId: string, overrides: Partial<RefreshFamilyRecor
   const n = ++seq;
   return {
     id: `fam_${n}`, userId, mode: 'token', createdAt: T0, lastUsedAt: T0, expiresAt: T0 + 7 * DAY,
-    absoluteExpiresAt: T0 + 30 * DAY, revokedAt: null, userAgent: 'Mozilla/5.0 (conformance)', ip: '203.0.113.7', ...overrides,
+    absoluteExpiresAt: T0 + 30 * DAY, revokedAt: null, userAgent: 'Mozilla/5.0 (conformance)', ip: '203.0.113.7',
+    authTime: T0 - MIN, amr: ['pwd', 'otp'], ...overrides,
   };
 }
 

@@ -7,7 +7,9 @@ import type { Store, UserRecord } from '../../core/store.js';
 import { describeAuditConformance } from './audit.js';
 import { makeUser, type ConformanceContext } from './fixtures.js';
 import { describeKeyConformance } from './keys.js';
+import { describeMfaConformance } from './mfa.js';
 import { describeOneTimeTokenConformance } from './one-time-tokens.js';
+import { describePasskeyConformance } from './passkeys.js';
 import { describeRateLimitConformance } from './rate-limits.js';
 import { describeRefreshTokenConformance } from './refresh-tokens.js';
 import { describeRevocationConformance } from './revocations.js';
@@ -51,6 +53,8 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Confo
     describeRevocationConformance(ctx);
     describeAuditConformance(ctx);
     describeOneTimeTokenConformance(ctx);
+    describeMfaConformance(ctx);
+    describePasskeyConformance(ctx);
 
     describe('lifecycle', () => {
       it('has a kind', () => {

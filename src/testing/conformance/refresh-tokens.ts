@@ -1,6 +1,6 @@
 // Owns the conformance tests of RefreshTokenStore: families and their tokens, rotation (retry within the
-// grace window, reuse revoking the family, exactly one winner among concurrent rotations), revocation and
-// expiry. The contracts themselves are the doc comments in core/store.ts.
+// grace window, reuse revoking the family, exactly one winner among concurrent rotations), the proof
+// (step-up), revocation and expiry. The contracts themselves are the doc comments in core/store.ts.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -198,6 +198,27 @@ export function describeRefreshTokenConformance(ctx: ConformanceContext): void {
       assert.deepEqual(await store().refreshTokens.listFamiliesByUser(alice.id, NOW), [newest.family, middle.family, oldest.family]);
       assert.deepEqual(await store().refreshTokens.listFamiliesByUser(bob.id, NOW), [other.family]);
       assert.deepEqual(await store().refreshTokens.listFamiliesByUser('usr_missing', NOW), []);
+    });
+
+    it('setFamilyProof replaces only the proof, which rotation keeps; false for unknown, revoked or expired families', async () => {
+      const { family, token } = await createFamily({ authTime: T0 - MIN, amr: ['pwd'] });
+      assert.equal(await store().refreshTokens.setFamilyProof(family.id, NOW, ['pwd', 'otp'], NOW), true);
+      const proven = { ...family, authTime: NOW, amr: ['pwd', 'otp'] as RefreshFamilyRecord['amr'] };
+      assert.deepEqual(await store().refreshTokens.getFamily(family.id), proven);
+      const successor = makeToken(family.id, { createdAt: NOW + MIN });
+      const rotated = await store().refreshTokens.rotate(token.id, successor, NOW + MIN, GRACE, NEXT_EXPIRY);
+      assert.deepEqual(rotated, { status: 'rotated', family: { ...proven, lastUsedAt: NOW + MIN, expiresAt: NEXT_EXPIRY } });
+      assert.deepEqual((await store().refreshTokens.listFamiliesByUser(family.userId, NOW))[0]?.amr, ['pwd', 'otp']);
+
+      assert.equal(await store().refreshTokens.setFamilyProof('fam_missing', NOW, ['pwd'], NOW), false);
+      const revoked = await createFamily({ revokedAt: T0 + MIN });
+      assert.equal(await store().refreshTokens.setFamilyProof(revoked.family.id, NOW, ['pwd'], NOW), false);
+      assert.deepEqual(await store().refreshTokens.getFamily(revoked.family.id), revoked.family);
+      const idle = await createFamily({ expiresAt: NOW });
+      assert.equal(await store().refreshTokens.setFamilyProof(idle.family.id, NOW, ['pwd'], NOW), false);
+      const ended = await createFamily({ absoluteExpiresAt: NOW - 1 });
+      assert.equal(await store().refreshTokens.setFamilyProof(ended.family.id, NOW, ['pwd'], NOW), false);
+      assert.deepEqual(await store().refreshTokens.getFamily(idle.family.id), idle.family);
     });
 
     it('revokeFamily returns true once, then false; false for an unknown id', async () => {

@@ -1,5 +1,5 @@
-// Owns the conformance tests of SessionStore: create and get, touch, the data bag, deletion one by one and
-// per user, listing, counting and expiry.
+// Owns the conformance tests of SessionStore: create and get, touch, the data bag, the proof (step-up),
+// deletion one by one and per user, listing, counting and expiry.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -40,6 +40,27 @@ export function describeSessionConformance(ctx: ConformanceContext): void {
       assert.equal(await store().sessions.setData(session.id, null), true);
       assert.deepEqual(await store().sessions.get(session.id), { ...session, data: null });
       assert.equal(await store().sessions.setData('ses_missing', { a: 1 }), false);
+    });
+
+    it('keeps the proof (authTime, amr) and setProof replaces only it; false for a missing id', async () => {
+      const user = await ctx.createUser();
+      const session = makeSession(user.id, { authTime: T0 - 5 * MIN, amr: ['pwd'] });
+      const passkey = makeSession(user.id, { authTime: T0, amr: ['hwk'] });
+      await store().sessions.create(session);
+      await store().sessions.create(passkey);
+      assert.deepEqual(await store().sessions.get(passkey.id), passkey);
+      assert.equal(await store().sessions.setProof(session.id, T0 + 2 * MIN, ['pwd', 'otp']), true);
+      assert.deepEqual(await store().sessions.get(session.id), { ...session, authTime: T0 + 2 * MIN, amr: ['pwd', 'otp'] });
+      assert.deepEqual((await store().sessions.listByUser(user.id, T0)).find((s) => s.id === session.id)?.amr, ['pwd', 'otp']);
+      // Touching and the data bag leave the proof alone.
+      await store().sessions.touch(session.id, T0 + 3 * MIN, T0 + 33 * MIN);
+      await store().sessions.setData(session.id, { a: 1 });
+      assert.deepEqual(await store().sessions.get(session.id), {
+        ...session, authTime: T0 + 2 * MIN, amr: ['pwd', 'otp'], lastActiveAt: T0 + 3 * MIN, expiresAt: T0 + 33 * MIN, data: { a: 1 },
+      });
+      assert.deepEqual(await store().sessions.get(passkey.id), passkey);
+      assert.equal(await store().sessions.setProof('ses_missing', T0, ['pwd']), false);
+      assert.equal(await store().sessions.get('ses_missing'), null);
     });
 
     it('never hands out live references', async () => {
