@@ -80,7 +80,7 @@ describe('gatehouse users, sessions and audit commands', () => {
     assert.match(shown.stdout, /1 factor\(s\):\n {2}totp {2}enabled \S+ {2}recovery codes left 10/);
     const reset = await cli('users', 'reset-mfa', email);
     assert.equal(reset.code, 0, reset.stderr);
-    assert.match(reset.stdout, /Removed the second factors of carol@example\.com/);
+    assert.match(reset.stdout, /Removed the second factors and passkeys of carol@example\.com/);
     const plain = await post(`${server.url}/auth/login`, { email, password: PASSWORD, mode: 'token' });
     assert.equal(plain.status, 200);
     assert.equal(typeof plain.body['access_token'], 'string');

@@ -320,16 +320,21 @@ describe('TOTP and the login second step', () => {
     const { email, userId } = await userWithTotp(server);
     const { client: admin, userId: adminId } = await userWithTotp(server);
     await server.store.users.setRoles(adminId, ['admin'], server.clock());
+    // A passkey as the store keeps one (its registration in a browser is passkeys-browser.test.ts's).
+    const passkey = { id: 'cred-admin-view', userId, publicKey: 'pQECAyYgASFYIA', counter: 3, transports: ['internal'], deviceType: 'singleDevice' as const, backedUp: false, name: 'Work laptop', createdAt: server.clock(), lastUsedAt: null };
+    assert.ok(await server.store.passkeys.create(passkey));
     const shown = await admin.get(`/admin/users/${userId}`);
     assert.equal(shown.status, 200, shown.text);
-    const factors = (shown.body as { factors: { type: string; enabledAt: string; recoveryCodesLeft: number }[] }).factors;
-    assert.equal(factors.length, 1);
-    assert.equal(factors[0]?.type, 'totp');
+    const factors = (shown.body as { factors: { type: string; enabledAt?: string; recoveryCodesLeft?: number; id?: string; name?: string }[] }).factors;
+    assert.deepEqual(factors.map((f) => f.type), ['totp', 'passkey']);
     assert.equal(factors[0]?.recoveryCodesLeft, 10);
+    assert.deepEqual([factors[1]?.id, factors[1]?.name], [passkey.id, passkey.name]);
     assert.equal(JSON.stringify(shown.body).includes('secret'), false);
+    assert.equal(JSON.stringify(shown.body).includes(passkey.publicKey), false);
 
     assert.equal((await unsafe(admin, 'DELETE', `/admin/users/${userId}/mfa`)).status, 204);
     assert.deepEqual(((await admin.get(`/admin/users/${userId}`)).body as { factors: unknown[] }).factors, []);
+    assert.deepEqual(await server.store.passkeys.listByUser(userId), [], 'the passkeys went with the TOTP');
     assert.equal(errorCode(await unsafe(admin, 'DELETE', '/admin/users/nobody/mfa')), 'not_found');
     const plain = await createClient(server).post('/auth/login', { email, password: PASSWORD, mode: 'token' });
     assert.equal(typeof (plain.body as TokenBody).access_token, 'string');
@@ -337,6 +342,7 @@ describe('TOTP and the login second step', () => {
     const reset = (audit.body as { events: { type: string; userId: string; details: { adminId?: string } }[] }).events.find((e) => e.type === 'admin.mfa_reset');
     assert.equal(reset?.userId, userId);
     assert.equal(reset?.details.adminId, adminId);
+    assert.equal((reset?.details as { passkeys?: number } | undefined)?.passkeys, 1);
   });
 
   it('deleting the account removes its factors', async () => {

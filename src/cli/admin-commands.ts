@@ -86,7 +86,9 @@ export async function runAdminCommand(
         for (const s of sessions) out(`  ${s.id}  ${s.mode}  created ${s.createdAt}  last active ${s.lastActiveAt}  expires ${s.expiresAt}  ${s.ip ?? '-'}  ${s.userAgent ?? '-'}`);
         const factors = detail?.factors ?? [];
         out(factors.length === 0 ? 'Factors: none.' : `${factors.length} factor(s):`);
-        for (const f of factors) out(`  ${f.type}  enabled ${f.enabledAt}  recovery codes left ${f.recoveryCodesLeft}`);
+        for (const f of factors) {
+          out(f.type === 'totp' ? `  totp  enabled ${f.enabledAt}  recovery codes left ${f.recoveryCodesLeft}` : `  passkey  ${f.id}  "${f.name}"  created ${f.createdAt}  last used ${f.lastUsedAt ?? 'never'}`);
+        }
       });
     case 'users disable':
       return onUser(async (gatehouse, user) => {
@@ -106,7 +108,7 @@ export async function runAdminCommand(
     case 'users reset-mfa':
       return onUser(async (gatehouse, user) => {
         await gatehouse.admin.resetMfa(CLI_ACTOR, user.id);
-        out(`Removed the second factors of ${user.email}: they sign in with the password alone until they set one up again.`);
+        out(`Removed the second factors and passkeys of ${user.email}: they sign in with the password alone until they set one up again.`);
       });
     case 'sessions revoke':
       return onUser(async (gatehouse, user) => {

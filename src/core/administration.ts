@@ -34,8 +34,20 @@ export interface AdminUser extends PublicUser {
   updatedAt: string;
 }
 
-/** A second factor as an administrator sees it (never its secret). */
-export type AdminFactor = TotpFactorSummary;
+/** A passkey as an administrator sees it (never its key). */
+export interface PasskeyFactorSummary {
+  type: 'passkey';
+  /** The credential id (base64url). */
+  id: string;
+  name: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601, or null until it signs a login. */
+  lastUsedAt: string | null;
+}
+
+/** A second factor or passkey as an administrator sees it (never its secret). */
+export type AdminFactor = TotpFactorSummary | PasskeyFactorSummary;
 
 export interface AdminUserDetail {
   user: AdminUser;
@@ -73,9 +85,9 @@ export interface Administration {
    */
   forcePasswordReset(actor: AdminActor, userId: string): Promise<boolean>;
   /**
-   * Removes the user's second factors (a lost authenticator): TOTP, its recovery codes, pending logins. The
-   * user signs in with the password alone until they set one up again; their sessions stay. False for an
-   * unknown user.
+   * Removes the user's second factors (a lost authenticator): TOTP, its recovery codes, pending logins, and
+   * passkeys. The user signs in with the password alone until they set one up again; their sessions stay. False
+   * for an unknown user.
    */
   resetMfa(actor: AdminActor, userId: string): Promise<boolean>;
   /** Every user's audit events (or one user's), newest first. */
@@ -109,7 +121,7 @@ export function createAdministration(
   const { store, clock, audit, access, config } = parts;
   const accounts: Pick<Accounts, 'requireEmail' | 'setPassword'> = parts.accounts;
 
-  const record = (type: AdminEventType, actor: AdminActor, userId: string, now: number, extra: { sessionId?: string; role?: string } = {}) =>
+  const record = (type: AdminEventType, actor: AdminActor, userId: string, now: number, extra: { sessionId?: string; role?: string; passkeys?: number } = {}) =>
     audit.recordAfter({ type, userId, adminId: actor.adminId, ...extra, ip: actor.ip, userAgent: actor.userAgent }, now);
 
   return {
@@ -134,7 +146,14 @@ export function createAdministration(
     async showUser(userId) {
       const user = await store.users.findById(userId);
       if (!user) return null;
-      return { user: adminUser(user), sessions: await deps.devices.listSessions(user.id, null), factors: await deps.factors.factors(user.id) };
+      const passkeys = (await store.passkeys.listByUser(user.id)).map((p): PasskeyFactorSummary => ({
+        type: 'passkey',
+        id: p.id,
+        name: p.name,
+        createdAt: new Date(p.createdAt).toISOString(),
+        lastUsedAt: p.lastUsedAt === null ? null : new Date(p.lastUsedAt).toISOString(),
+      }));
+      return { user: adminUser(user), sessions: await deps.devices.listSessions(user.id, null), factors: [...(await deps.factors.factors(user.id)), ...passkeys] };
     },
 
     async disableUser(actor, userId) {
@@ -235,7 +254,9 @@ export function createAdministration(
       const user = await store.users.findById(userId);
       if (!user) return false;
       await deps.factors.reset(user.id);
-      await record('admin.mfa_reset', actor, user.id, clock());
+      // A lost authenticator is often a lost phone: its passkeys go with its TOTP.
+      const passkeys = await store.passkeys.deleteByUser(user.id);
+      await record('admin.mfa_reset', actor, user.id, clock(), { passkeys });
       return true;
     },
 

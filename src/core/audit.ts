@@ -50,7 +50,7 @@ export type AuditEvent =
   // Step-up (SPEC §6, core/reauthenticate.ts): the session or family whose proof was renewed, and how.
   | { type: 'reauthenticated'; userId: string; sessionId: string; method: 'pwd' | 'otp'; ip: string | null; userAgent?: string | null }
   // Administrators' actions (SPEC §7, core/administration.ts): `adminId` is who acted, null for the command line.
-  | { type: AdminEventType; userId: string; adminId: string | null; sessionId?: string; role?: string; ip: string | null; userAgent: string | null };
+  | { type: AdminEventType; userId: string; adminId: string | null; sessionId?: string; role?: string; passkeys?: number; ip: string | null; userAgent: string | null };
 
 /**
  * Whether the event's row reached the store. Only an event about something already done (a logout, a
