@@ -300,11 +300,32 @@ describe('verified email required', () => {
     const refused = await anonymous.post('/auth/login', { email, password: PASSWORD });
     assert.equal(refused.status, 403);
     assert.equal(errorCode(refused), 'email_not_verified');
+    assert.equal(linkToken(await smtp.next(email)).page, 'verify-email'); // at registration
+    assert.equal(linkToken(await smtp.next(email)).page, 'verify-email'); // for the refused login
     // Proving the mailbox through a reset link verifies the address too.
     await anonymous.post('/auth/password/forgot', { email });
     const { token } = linkToken(await smtp.next(email));
     assert.equal((await anonymous.post('/auth/password/reset', { token, newPassword: NEW_PASSWORD })).status, 204);
     assert.equal((await anonymous.post('/auth/login', { email, password: NEW_PASSWORD })).status, 200);
+  });
+
+  it('registration mails the verification link; a login refused for the address mails a new one, a wrong password none', async () => {
+    const anonymous = createClient(server);
+    const email = `newcomer${Math.random().toString(36).slice(2)}@example.com`;
+    assert.equal((await anonymous.post('/auth/register', { email, password: PASSWORD })).status, 201);
+    const first = linkToken(await smtp.next(email));
+    assert.equal(first.page, 'verify-email');
+
+    const mailsTo = () => smtp.inbox.filter((m) => m.to.includes(email)).length;
+    assert.equal(errorCode(await anonymous.post('/auth/login', { email, password: 'not the password at all' })), 'invalid_credentials');
+    assert.equal(errorCode(await anonymous.post('/auth/login', { email, password: PASSWORD })), 'email_not_verified');
+    const second = linkToken(await smtp.next(email));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(mailsTo(), 2, 'one link at registration, one for the refused login with the right password, none for the wrong one');
+
+    assert.equal(errorCode(await anonymous.post('/auth/email/verify', { token: first.token })), 'invalid_token', 'the newer link voided the first');
+    assert.equal((await anonymous.post('/auth/email/verify', { token: second.token })).status, 200);
+    assert.equal((await anonymous.post('/auth/login', { email, password: PASSWORD })).status, 200);
   });
 });
 

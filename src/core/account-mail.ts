@@ -19,12 +19,20 @@ export type AccountMailMembers = Pick<
   'requestEmailVerification' | 'verifyEmail' | 'forgotPassword' | 'resetPassword' | 'requestEmailChange' | 'confirmEmailChange'
 >;
 
+/**
+ * Mails a verification link to an account that must prove its address before it may log in
+ * (`GATEHOUSE_REQUIRE_VERIFIED_EMAIL`): at registration, and again at each login refused for it, so neither an
+ * expired link nor an SMTP outage at registration can lock the account out. Best effort, within the mail
+ * limits: a failure is reported to `onError` (the log), never to the caller, whose answer does not change.
+ */
+export type VerificationMailer = (user: UserRecord, context: SessionContext, now: number) => Promise<void>;
+
 export function createAccountMail(
   parts: EngineParts,
   tokens: OneTimeTokens,
   mail: MailDeps,
   logoutAll: (userId: string) => Promise<void>,
-): AccountMailMembers {
+): { members: AccountMailMembers; sendVerification: VerificationMailer } {
   const { config, store, clock, audit, accounts } = parts;
   const windowMs = config.rateLimitWindowSeconds * 1000;
   const ipRule: RateLimitRule = { name: 'mail-ip', limit: config.mailIpLimit, windowMs };
@@ -66,7 +74,19 @@ export function createAccountMail(
     }
   }
 
-  return {
+  const sendVerification: VerificationMailer = async (user, context, now) => {
+    if (!mail.mailer || user.emailVerified) return;
+    try {
+      await limit(context, [user.email], now);
+      await issueAndSend(user, 'verify_email', user.email, config.verifyTtlSeconds, now, (token) => [
+        messages.verify(user.email, link(mail, 'verify-email', token), hours),
+      ]);
+    } catch (error) {
+      if (!(error instanceof GatehouseError && error.code === 'rate_limited')) mail.onError(error); // enough links sent
+    }
+  };
+
+  const members: AccountMailMembers = {
     async requestEmailVerification(principal, context) {
       requireMailer(mail);
       const now = clock();
@@ -164,4 +184,5 @@ export function createAccountMail(
       return publicUser(user);
     },
   };
+  return { members, sendVerification };
 }

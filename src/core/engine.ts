@@ -147,16 +147,17 @@ export async function createGatehouse(deps: GatehouseDeps): Promise<Gatehouse> {
   const factors = createSecondFactors(parts, { box, random });
   const mfaLogin = createMfaLogin(parts, { factors, open: openLogin, random });
   const unknowable = () => Buffer.from(random(32)).toString('base64url');
+  const accountMail = createAccountMail(parts, oneTimeTokens, mail, logout.logoutAll);
   const gatehouse: Gatehouse = {
     config,
     ...principalMembers,
-    ...createLogin(parts, openLogin, mfaLogin),
+    ...createLogin(parts, openLogin, mfaLogin, accountMail.sendVerification),
     completeMfaLogin: mfaLogin.complete,
     ...factors.members,
     ...refreshMembers,
     ...hybridMembers,
     ...logout,
-    ...createAccountMail(parts, oneTimeTokens, mail, logout.logoutAll),
+    ...accountMail.members,
     ...createAccountDeletion(parts, logout.logoutAll),
     ...devices,
     admin: createAdministration(parts, { logoutAll: logout.logoutAll, devices, oneTimeTokens, mail, random: unknowable, factors }),

@@ -3,6 +3,7 @@
 // to its second step (mfa-login.ts) — the access/refresh pair a family hands out, and the short-lived access
 // token a cookie session exchanges for calling other services.
 import { publicUser } from './accounts.js';
+import type { VerificationMailer } from './account-mail.js';
 import { auditClient } from './audit-trail.js';
 import type { GatehouseConfig, LoginMode } from './config.js';
 import { GatehouseError } from './errors.js';
@@ -72,12 +73,17 @@ export function createLogin(
   parts: EngineParts,
   open: OpenLogin,
   secondStep: Pick<MfaLogin, 'methods' | 'begin'>,
+  sendVerification: VerificationMailer,
 ): Pick<Gatehouse, 'register' | 'login' | 'exchange'> {
   const { config, clock, accounts, tokens } = parts;
 
   return {
     async register(input, context) {
-      return publicUser(await accounts.register(input, context, clock()));
+      const now = clock();
+      const user = await accounts.register(input, context, now);
+      // An account that may not log in before it proves its address gets the link at once (SPEC §5).
+      if (config.requireVerifiedEmail) await sendVerification(user, context, now);
+      return publicUser(user);
     },
 
     login: (async (input: { email: string; password: string }, context: SessionContext, mode: LoginMode = 'session'): Promise<LoginResult | MfaRequired> => {
@@ -89,6 +95,8 @@ export function createLogin(
       if (methods.length === 0) await accounts.clearFailures(user.email);
       // Only after the password: whoever lacks it learns nothing about the account.
       if (config.requireVerifiedEmail && !user.emailVerified) {
+        // The right password: a new link (within the mail limits) reveals nothing and unlocks a lost or expired one.
+        await sendVerification(user, context, now);
         throw new GatehouseError('email_not_verified', 'Confirm your email address first: follow the link we sent you.');
       }
       // A second factor on: nothing is opened until POST /auth/login/mfa (mfa-login.ts) gets a right code.
