@@ -19,6 +19,7 @@
 //   index.ts         core/                                              —
 //   client/          client/ (browser code: no server code at all)      — (no node: built-ins either)
 //   client/passkeys/ client/ (gatehouse/client/passkeys)                @simplewebauthn/browser (no node: built-ins)
+//   ui/              ui/, client/ (the hosted pages, bundled to dist/ui)  preact, htm, uqr, @simplewebauthn/browser (no node:)
 //
 // Static imports, `export … from`, `import('…')` calls and `import('…')` types all count; tests (*.test.ts) are not a
 // layer and may import anything. A file in a folder with no entry is an error too: give the folder a layer.
@@ -74,6 +75,12 @@ const LAYERS = {
     packages: ['@simplewebauthn/browser'],
     builtins: false,
     why: 'gatehouse/client/passkeys is the one client entry with a dependency, so that gatehouse/client keeps none',
+  },
+  ui: {
+    folders: ['ui', 'client'],
+    packages: ['preact', 'htm', 'uqr', '@simplewebauthn/browser'],
+    builtins: false,
+    why: 'the hosted pages run in the browser and speak to the server through gatehouse/client only',
   },
 };
 
@@ -152,7 +159,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -179,6 +186,11 @@ export default tseslint.config(
         ['console', 'process', 'URL', 'document', 'location', 'FormData'].map((name) => [name, 'readonly']),
       ),
     },
+  },
+  {
+    // Build scripts: plain Node ESM.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: Object.fromEntries(['console', 'process', 'URL'].map((name) => [name, 'readonly'])) },
   },
   {
     files: ['**/*.test.ts', 'test/**/*.ts', 'src/testing/**/*.ts'],

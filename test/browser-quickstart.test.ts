@@ -94,7 +94,7 @@ describe('the quick start in Chromium, over plain HTTP on loopback', { skip: chr
 
   before(async () => {
     // The standalone server on its defaults, with a page added on its own origin (as an app embedding it would).
-    const config = resolveServerConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'warn' } });
+    const config = resolveServerConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'warn', ui: false } });
     server = await createServer({ config, store: createMemoryStore() });
     server.app.get('/', (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
     port = new URL(await server.listen()).port;

@@ -106,7 +106,7 @@ describe('gatehouse/client in Chromium', { skip: chromium.skip }, () => {
   const clock = fakeClock(Date.now());
 
   before(async () => {
-    const config = resolveServerConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'warn', refreshGraceSeconds: 0 } });
+    const config = resolveServerConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'warn', refreshGraceSeconds: 0, ui: false } });
     server = await createServer({ config, store: createMemoryStore(), clock });
     server.app.get('/', async (_request, reply) => {
       const page = await servePage('/');

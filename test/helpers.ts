@@ -10,6 +10,7 @@ import { createServer, type GatehouseServer } from '../src/server/server.js';
 import { createMemoryStore } from '../src/stores/memory/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { fakeClock, type FakeClock } from '../src/testing/fake-clock.js';
+import { checkResponse } from './openapi-kit.js';
 
 export { fakeClock, type FakeClock } from '../src/testing/fake-clock.js';
 
@@ -126,7 +127,12 @@ export function createClient(server: Pick<TestServer, 'url' | 'origin'>, options
       else jar.set(name, value);
     }
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text && /json/.test(response.headers.get('content-type') ?? '') ? (JSON.parse(text) as unknown) : null, text, setCookies };
+    const contentType = response.headers.get('content-type') ?? '';
+    const body = text && /json/.test(contentType) ? (JSON.parse(text) as unknown) : null;
+    // Every answer must be as the OpenAPI document says (test/openapi-kit.ts); a path outside it must be the
+    // generic 404 on the standalone server (an adapter's host app has routes of its own).
+    checkResponse({ method, path, status: response.status, contentType, body }, isStandalone(server));
+    return { status: response.status, headers: response.headers, body, text, setCookies };
   }
 
   return {
@@ -144,6 +150,12 @@ export function createClient(server: Pick<TestServer, 'url' | 'origin'>, options
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** Whether `server` is a standalone test server (startTestServer), not an adapter's host app. */
+function isStandalone(server: object): boolean {
+  const inner = (server as { server?: unknown }).server;
+  return typeof inner === 'object' && inner !== null && 'gatehouse' in inner && 'app' in inner;
+}
 
 export const PASSWORD = 'correct horse battery staple';
 

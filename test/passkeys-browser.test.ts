@@ -118,7 +118,7 @@ describe('passkeys in Chromium', { skip: chromium.skip }, () => {
       logLevel: 'silent',
     });
     const script = bundle.outputFiles[0]?.text ?? '';
-    const config = resolveServerConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'warn' } });
+    const config = resolveServerConfig({ options: { port: 0, host: '127.0.0.1', logLevel: 'warn', ui: false } });
     server = await createServer({ config, store, clock });
     server.app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
     server.app.get('/passkeys-page.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(script));

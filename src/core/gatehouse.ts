@@ -124,6 +124,11 @@ export interface PresentedCredentials {
   sessionCookie?: string | undefined;
   /** The hybrid refresh cookie. */
   refreshCookie?: string | undefined;
+  /**
+   * Development only (the HTTP layer's request trace, http/trace.ts): when given, `authenticate` appends what it
+   * looked up, as `step=outcome` entries (no credential, no secret). Absent: nothing is recorded, nothing allocated.
+   */
+  trace?: string[] | undefined;
 }
 
 /**

@@ -51,6 +51,8 @@ export function createPrincipals(parts: EngineParts): { principals: Principals; 
     },
 
     async authenticate(presented, csrf, now) {
+      const { trace } = presented;
+      if (trace) return traced(presented, csrf, now, trace);
       const bearer = presented.bearer ?? null;
       if (bearer !== null) {
         const principal = await principals.token(bearer, 'token', now);
@@ -76,6 +78,50 @@ export function createPrincipals(parts: EngineParts): { principals: Principals; 
       }
     },
   };
+
+  /** The token checks, recorded: a refused token is verified once more without revocation to say which check failed. */
+  async function tracedToken(token: string, mode: 'token' | 'hybrid', now: number, trace: string[]): Promise<Principal | null> {
+    const principal = await principals.token(token, mode, now);
+    if (principal) {
+      trace.push('signature=ok', 'claims=ok', 'revocation-check=ok');
+      return principal;
+    }
+    const genuine = await tokens.verify(token, now);
+    trace.push(...(genuine ? ['signature=ok', 'claims=ok', 'revocation-check=revoked'] : ['signature-or-claims=refused']));
+    return null;
+  }
+
+  /** `authenticate` with its steps recorded (development only: http/trace.ts); the same rule, the same answers. */
+  async function traced(presented: PresentedCredentials, csrf: CsrfGate, now: number, trace: string[]): Promise<Principal> {
+    const bearer = presented.bearer ?? null;
+    const access = presented.accessCookie;
+    const cookie = presented.sessionCookie;
+    let principal: Principal | null = null;
+    if (bearer !== null) {
+      trace.push('credential=bearer');
+      principal = await tracedToken(bearer, 'token', now, trace);
+    } else if (access !== undefined) {
+      trace.push('credential=access-cookie');
+      principal = await tracedToken(access, 'hybrid', now, trace);
+    } else if (cookie) {
+      trace.push('credential=session-cookie', 'session-store-read=1');
+      principal = await principals.session(cookie, now);
+      trace.push(principal ? 'session=valid' : 'session=unknown-or-ended');
+    } else {
+      trace.push('credential=none');
+    }
+    if (!principal) throw unauthenticated();
+    if (bearer === null) {
+      try {
+        principals.passCsrf(principal, csrf);
+      } catch (error) {
+        trace.push('csrf-gate=refused');
+        throw error;
+      }
+      trace.push('csrf-gate=passed');
+    }
+    return principal;
+  }
 
   const members: PrincipalMembers = {
     validateSession: (token) => sessions.validate(token, clock()),

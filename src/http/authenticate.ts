@@ -11,6 +11,7 @@ import { ConfigError } from '../core/option-table.js';
 import { checkProofRequirement } from '../core/step-up.js';
 import { cookieNames, readCookies } from './cookies.js';
 import { requireCsrf } from './guards.js';
+import { traceOf } from './trace.js';
 import { header, type HttpRequest } from './types.js';
 
 /**
@@ -31,7 +32,8 @@ export function presentedCredentials(gatehouse: Gatehouse, request: HttpRequest)
   const bearer = bearerToken(request);
   const names = cookieNames(gatehouse.config);
   const cookies = readCookies(request);
-  return { bearer, accessCookie: cookies[names.access], sessionCookie: cookies[names.session], refreshCookie: cookies[names.refresh] };
+  const trace = traceOf(gatehouse, request); // development only (trace.ts); undefined when off
+  return { bearer, accessCookie: cookies[names.access], sessionCookie: cookies[names.session], refreshCookie: cookies[names.refresh], trace };
 }
 
 /** The request's CSRF gate: on an unsafe method, an allowed Origin and an X-CSRF-Token the engine's check accepts. */

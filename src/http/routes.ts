@@ -15,6 +15,7 @@ import { mfaRoutes } from './mfa-routes.js';
 import { isUnsafeMethod, readJsonObject, refuseNonJsonBody, requireAllowedOrigin, stringField } from './guards.js';
 import { createRevocationFeed, feedWarning } from './revocation-feed.js';
 import { stepUpRoutes } from './step-up-routes.js';
+import { isTracing, withTrace } from './trace.js';
 import { empty, header, json, type HttpRequest, type HttpResponse, type HttpStream } from './types.js';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -72,6 +73,9 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
   const warning = feedWarning(config);
   if (warning) reports.onWarning?.(warning);
 
+  // Development only (trace.ts): each answer reports what authenticating its request looked up.
+  const traceOn = isTracing(gatehouse);
+
   const cookiesCleared = (principalMode: string): Record<string, string[]> =>
     principalMode === 'token' ? {} : { 'set-cookie': clearedAuthCookies(config) };
 
@@ -95,23 +99,21 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
   }
 
   function route(method: Route['method'], path: string, handler: Handler): Route {
-    return {
-      method,
-      path,
-      async handle(request) {
-        try {
-          return await handler(request);
-        } catch (error) {
-          const { response, fault } = errorResponse(error);
-          if (fault) reports.onFault?.(error, request);
-          else if (error instanceof GatehouseError && error.detail) reports.onRefusal?.(error, request);
-          const unauthenticated = error instanceof GatehouseError && error.code === 'unauthenticated';
-          const wwwAuthenticate = unauthenticated ? challenge(request) : undefined;
-          if (wwwAuthenticate) response.headers['www-authenticate'] = wwwAuthenticate;
-          return response;
-        }
-      },
-    };
+    const answered = traceOn ? withTrace(handle) : handle;
+    return { method, path, handle: answered };
+    async function handle(request: HttpRequest): Promise<HttpResponse> {
+      try {
+        return await handler(request);
+      } catch (error) {
+        const { response, fault } = errorResponse(error);
+        if (fault) reports.onFault?.(error, request);
+        else if (error instanceof GatehouseError && error.detail) reports.onRefusal?.(error, request);
+        const unauthenticated = error instanceof GatehouseError && error.code === 'unauthenticated';
+        const wwwAuthenticate = unauthenticated ? challenge(request) : undefined;
+        if (wwwAuthenticate) response.headers['www-authenticate'] = wwwAuthenticate;
+        return response;
+      }
+    }
   }
 
   return [

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { crossCheck, DEFAULTS, OPTIONS, type GatehouseConfig } from '../core/config.js';
 import {
   bad,
+  boolean,
   ConfigError,
   deepFreeze,
   describeTable,
@@ -51,6 +52,14 @@ export interface ServerSettings {
   smtpUrl: string | null;
   /** The From of every mail. */
   mailFrom: string;
+  /** The hosted pages (sign in, account, …, SPEC §8): on by default; off, none of their routes exist. */
+  ui: boolean;
+  /**
+   * The development-only request trace (`X-Gatehouse-Trace`) and the explainer's per-pane cookie jars
+   * (server/explainer-lab.ts): null (the default) means on in development when `ui` is on; never in production
+   * (`true` there is a start-up error). See `traceEnabled`.
+   */
+  debugTrace: boolean | null;
 }
 
 /** The server's whole configuration: the engine's (handed on to createGatehouse) and its own. */
@@ -76,6 +85,8 @@ export const SERVER_DEFAULTS: Readonly<ServerSettings> = Object.freeze<ServerSet
   logLevel: 'info',
   smtpUrl: null,
   mailFrom: 'gatehouse@localhost',
+  ui: true,
+  debugTrace: null,
 });
 
 function checkProxy(value: string): string | undefined {
@@ -133,6 +144,8 @@ const SERVER_OPTIONS: OptionTable<ServerSettings> = {
   tlsKey: { env: 'GATEHOUSE_TLS_KEY', parse: text({ nullable: true }) },
   smtpUrl: { env: 'GATEHOUSE_SMTP_URL', parse: text({ nullable: true, check: checkSmtpUrl }), show: showUrl },
   mailFrom: { env: 'GATEHOUSE_MAIL_FROM', parse: text({ nullable: false }) },
+  ui: { env: 'GATEHOUSE_UI', parse: boolean },
+  debugTrace: { env: 'GATEHOUSE_DEBUG_TRACE', parse: (input) => (input === null || input === 'auto' ? ok(null) : boolean(input)) },
   logLevel: {
     env: 'GATEHOUSE_LOG_LEVEL',
     parse: (input) =>
@@ -160,8 +173,16 @@ export function resolveServerConfig(sources: ServerConfigSources = {}): Readonly
   if (config.requireVerifiedEmail && config.production && config.smtpUrl === null) {
     problems.push('GATEHOUSE_REQUIRE_VERIFIED_EMAIL: in production it needs GATEHOUSE_SMTP_URL, or no one could ever verify an address and log in');
   }
+  if (config.debugTrace === true && config.production) {
+    problems.push('GATEHOUSE_DEBUG_TRACE: the request trace is for development only, never with NODE_ENV=production');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** Whether the server sends the request trace and keeps the explainer's pane cookie jars: never in production. */
+export function traceEnabled(config: Readonly<ServerConfig>): boolean {
+  return !config.production && (config.debugTrace ?? config.ui);
 }
 
 /** Every option, the server's and the engine's, with its variable, flag and default. */

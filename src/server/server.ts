@@ -17,8 +17,12 @@ import { gatehouseFastify, sendHttpResponse } from '../http/fastify.js';
 import { securityHeaders } from '../http/headers.js';
 import { createMetrics } from '../http/metrics.js';
 import { json } from '../http/types.js';
-import type { ServerConfig } from './config.js';
+import { enableTrace } from '../http/trace.js';
+import { traceEnabled, type ServerConfig } from './config.js';
+import { registerExplainerLab } from './explainer-lab.js';
+import { registerApiReference } from './api-reference.js';
 import { serverMailer } from './mail.js';
+import { registerUi } from './ui.js';
 import type { Mailer } from '../core/mail.js';
 
 /** Key schedule and expiry sweeps; also how soon a key made by `gatehouse keys rotate` is seen. */
@@ -36,6 +40,8 @@ export interface ServerOptions {
   logStream?: NodeJS.WritableStream;
   /** Replaces the mailer the config calls for (SMTP, the development outbox, or none in production). */
   mailer?: Mailer;
+  /** The hosted pages' built assets (dist/ui by default). */
+  uiAssetsDir?: string;
 }
 
 export interface GatehouseServer {
@@ -156,11 +162,24 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
   );
   const logRefusal = (error: GatehouseError, requestId: string) =>
     log.info({ reqId: requestId, refused: error.code, ...error.detail }, error.message);
+  // Development only (never in production): the request trace and the explainer's pane cookie jars.
+  if (traceEnabled(config)) {
+    enableTrace(gatehouse);
+    registerExplainerLab(app);
+  }
   await app.register(gatehouseFastify, { gatehouse, onFault: logFault, onRefusal: logRefusal, onWarning: (message) => log.warn(message) });
   app.get('/metrics', async (_request, reply) => {
     reply.headers(headers).header('content-type', metrics.contentType);
     return metrics.text();
   });
+  // The OpenAPI document (here, not in the shared routes: it describes this server, /metrics included, and an app
+  // embedding an adapter owns its own root paths); its reference page is a hosted page, so only with the UI on.
+  registerApiReference(app, config, { page: config.ui });
+  if (config.ui) {
+    const warning = registerUi(app, { config, live: traceEnabled(config), ...(options.uiAssetsDir === undefined ? {} : { assetsDir: options.uiAssetsDir }) });
+    // From source without a build (tests, development) the pages are blank: worth a line, not a warning.
+    if (warning) log[config.production ? 'warn' : 'info'](warning);
+  }
 
   const sweeper = setInterval(() => {
     gatehouse.maintain().catch((error: unknown) => log.warn({ err: error }, 'maintenance failed'));

@@ -1,0 +1,48 @@
+// Owns the development-only request trace (the live explainer's "what the server looked up"): which engines trace,
+// the steps recorded for a request while it is answered (core/principals.ts appends them to the presented
+// credentials), and the `X-Gatehouse-Trace` header that reports them, e.g.
+// `credential=bearer; signature=ok; claims=ok; revocation-check=ok`. Never in production: `enableTrace` refuses
+// an engine whose config says production. Off (the default), an authenticated request pays one WeakSet lookup and
+// allocates nothing.
+import type { Gatehouse } from '../core/gatehouse.js';
+import type { HttpRequest, HttpResponse } from './types.js';
+
+export const TRACE_HEADER = 'x-gatehouse-trace';
+
+const tracing = new WeakSet<Gatehouse>();
+/** A request's steps, keyed by its headers object (a route that copies the request keeps the same headers). */
+const steps = new WeakMap<object, string[]>();
+
+/** Turns the trace on for this engine's routes (call before mounting them). Throws in production. */
+export function enableTrace(gatehouse: Gatehouse): void {
+  if (gatehouse.config.production) throw new Error('The request trace is for development only: never with NODE_ENV=production.');
+  tracing.add(gatehouse);
+}
+
+export function isTracing(gatehouse: Gatehouse): boolean {
+  return tracing.has(gatehouse);
+}
+
+/** The request's step list, for the engine to append to: undefined unless this engine traces. */
+export function traceOf(gatehouse: Gatehouse, request: HttpRequest): string[] | undefined {
+  if (!tracing.has(gatehouse)) return undefined;
+  let list = steps.get(request.headers);
+  if (!list) steps.set(request.headers, (list = []));
+  return list;
+}
+
+/** The header value for what the request's answer did, or undefined when nothing was recorded. */
+export function traceHeaderValue(request: HttpRequest): string | undefined {
+  const list = steps.get(request.headers);
+  return list && list.length > 0 ? list.join('; ') : undefined;
+}
+
+/** A route's handler whose answer carries the trace header (only wrapped when the engine traces). */
+export function withTrace(handle: (request: HttpRequest) => Promise<HttpResponse>): (request: HttpRequest) => Promise<HttpResponse> {
+  return async (request) => {
+    const response = await handle(request);
+    const value = traceHeaderValue(request);
+    if (value !== undefined) response.headers[TRACE_HEADER] = value;
+    return response;
+  };
+}
