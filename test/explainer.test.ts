@@ -6,7 +6,7 @@
 // production nor when GATEHOUSE_DEBUG_TRACE is off, and a production config that asks for it is refused.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,11 +15,10 @@ import { resolveServerConfig, type ServerConfigOptions } from '../src/server/con
 import { cookiesFor, describeSetCookie, paneSetCookie } from '../src/server/explainer-lab.js';
 import { createServer, type GatehouseServer } from '../src/server/server.js';
 import { createMemoryStore } from '../src/stores/memory/index.js';
-import { findChromium, launchChromium } from './browser-kit.js';
+import { axeViolations, findChromium, launchChromium } from './browser-kit.js';
 import { freePort, ROOT } from './kit.js';
 
 const chromium = findChromium();
-const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const SCREENSHOT = process.env['GATEHOUSE_EXPLAINER_SCREENSHOT'];
 const PASSWORD = 'correct horse battery staple';
 
@@ -31,13 +30,6 @@ async function start(options: ServerConfigOptions, uiAssetsDir?: string) {
   return { server, origin: `http://localhost:${port}` };
 }
 
-/** axe-core's violations on the page as it is now: `id: selectors`. */
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate<boolean>('typeof axe === "object"'))) await page.evaluate(AXE);
-  return page.evaluate<string[]>(
-    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`,
-  );
-}
 
 describe('live explainer', { skip: chromium.skip }, () => {
   let assetsDir: string;

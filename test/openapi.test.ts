@@ -3,16 +3,13 @@
 // it and nothing more, `GET /openapi.json` cacheable with the security headers, the checker createClient runs on
 // every response of the suite (test/openapi-kit.ts), and the API reference page.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validate } from '@readme/openapi-parser';
 import { ERROR_CODES } from '../src/core/errors.js';
 import { OPENAPI_DOCUMENT } from '../src/http/openapi.js';
 import { PAGE_CSP } from '../src/server/ui.js';
-import { findChromium, launchChromium } from './browser-kit.js';
+import { axeViolations, findChromium, launchChromium } from './browser-kit.js';
 import { createClient, startTestServer, type TestServer } from './helpers.js';
-import { ROOT } from './kit.js';
 import { isHostedPage, responseProblem } from './openapi-kit.js';
 
 type Json = Record<string, unknown>;
@@ -157,11 +154,7 @@ describe('API reference page', () => {
       });
       assert.equal((await page.goto(`${server.url}/api`))?.status(), 200);
       assert.deepEqual(refused, [], 'nothing the CSP refuses');
-      await page.evaluate(readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
-      const violations = await page.evaluate<string[]>(
-        `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
-      );
-      assert.deepEqual(violations, []);
+      assert.deepEqual(await axeViolations(page), []);
     } finally {
       await browser.close();
     }

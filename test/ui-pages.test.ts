@@ -7,7 +7,7 @@
 // sideways; GATEHOUSE_UI=0 removes every route.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,12 +20,11 @@ import { PAGE_CSP } from '../src/server/ui.js';
 import { UI_PAGES } from '../src/server/ui-pages.js';
 import { createMemoryStore } from '../src/stores/memory/index.js';
 import { fakeClock, type FakeClock } from '../src/testing/fake-clock.js';
-import { findChromium, launchChromium } from './browser-kit.js';
+import { axeViolations, findChromium, launchChromium } from './browser-kit.js';
 import { freePort, ROOT, until } from './kit.js';
 import { linkToken, startMailCatcher, type MailCatcher } from './mail-kit.js';
 
 const chromium = findChromium();
-const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'violet lantern orbit meadow';
 const STEP_MS = 30_000;
@@ -46,13 +45,6 @@ async function start(assetsDir: string, options: ServerConfigOptions, clock: Fak
   return { server, origin: `http://localhost:${port}` };
 }
 
-/** axe-core's violations on the page as it is now: `id: selectors`. */
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate<boolean>('typeof axe === "object"'))) await page.evaluate(AXE);
-  return page.evaluate<string[]>(
-    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`,
-  );
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
