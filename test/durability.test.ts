@@ -333,7 +333,8 @@ describe('durability of the CLI server', () => {
   describe('graceful shutdown on SIGTERM', () => {
     it('finishes a request that is in flight when the signal arrives, then exits 0', TEST_TIMEOUT, async () => {
       const dir = tempDir();
-      const server = await startServer(dir);
+      // At debug the server logs each request as it is routed: how the test knows one is in flight.
+      const server = await startServer(dir, ['--log-level', 'debug']);
       // A keep-alive client, like a browser or a reverse proxy: the drained connection must not hold the exit.
       const agent = new http.Agent({ keepAlive: true });
       try {
@@ -387,7 +388,7 @@ describe('durability of the CLI server', () => {
 
     it('drains queued registrations (hashing one at a time) before exiting 0', TEST_TIMEOUT, async () => {
       const dir = tempDir();
-      const server = await startServer(dir, ['--hash-concurrency', '1']);
+      const server = await startServer(dir, ['--hash-concurrency', '1', '--log-level', 'debug']);
       const agent = new http.Agent({ keepAlive: true });
       try {
         const COUNT = 16;

@@ -189,10 +189,15 @@ describe('request trace over HTTP', () => {
     try {
       const email = `trace${Date.now()}${Math.random()}@example.com`;
       await server.app.inject({ method: 'POST', url: '/auth/register', payload: { email, password: PASSWORD } });
-      const login = await server.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD, mode: 'token' } });
+      const login = await server.app.inject({ method: 'POST', url: '/auth/login', headers: { 'x-gatehouse-trace': '1' }, payload: { email, password: PASSWORD, mode: 'token' } });
       const token = login.json<{ access_token: string }>().access_token;
-      const me = await server.app.inject({ method: 'GET', url: '/auth/me', headers: { authorization: `Bearer ${token}`, cookie: '__Host-gh_csrf=x' } });
+      const headers = { authorization: `Bearer ${token}`, cookie: '__Host-gh_csrf=x' };
+      const me = await server.app.inject({ method: 'GET', url: '/auth/me', headers: { ...headers, 'x-gatehouse-trace': '1' } });
       assert.equal(me.statusCode, 200);
+      // Only a request that asks is traced: any other costs the server nothing (docs/performance.md).
+      const unasked = await server.app.inject({ method: 'GET', url: '/auth/me', headers });
+      assert.equal(unasked.statusCode, 200);
+      assert.deepEqual([unasked.headers['x-gatehouse-trace'], unasked.headers['x-gatehouse-cookies']], [undefined, undefined], 'not asked');
       const header = me.headers['x-gatehouse-trace'];
       return { me: header === undefined ? undefined : String(header), login: login.headers['x-gatehouse-trace'] as string | undefined, lab: me.headers['x-gatehouse-cookies'] as string | undefined };
     } finally {

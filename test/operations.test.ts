@@ -151,15 +151,45 @@ describe('operations', () => {
     }
   });
 
-  it('writes request lines at `info`', async () => {
+  it('writes one access line per request at `info`: method, path, route, status, time, request id, user id where known', async () => {
     const server = await startTestServer();
     try {
-      await createClient(server).get('/healthz');
-      const lines = server.logs.map((line) => JSON.parse(line) as { msg: string; reqId?: string; req?: { path: string }; res?: { statusCode: number } });
-      assert.ok(lines.some((line) => line.msg === 'incoming request' && line.req?.path === '/healthz' && line.reqId));
-      assert.ok(lines.some((line) => line.msg === 'request completed' && line.res?.statusCode === 200 && line.reqId));
+      const { client, login } = await signedIn(server);
+      const token = client.jar.get('__Host-gh_session')!;
+      const before = server.logs.length;
+      await createClient(server).get('/healthz?probe=1');
+      await client.get(`/auth/me?token=${token}`);
+      await createClient(server).delete('/auth/sessions/abc');
+      await createClient(server).get('/no/such/path');
+      type Access = { msg: string; level: number; reqId?: string; method?: string; path?: string; route?: string; status?: number; ms?: number; ip?: string; userId?: string };
+      const lines = server.logs.slice(before).map((line) => JSON.parse(line) as Access).filter((line) => line.msg === 'request');
+      assert.equal(lines.length, 4, 'one line per request, and no other request lines');
+      const [health, me, unauthenticated, unmatched] = lines as [Access, Access, Access, Access];
+      assert.deepEqual([health.method, health.path, health.route, health.status, health.level], ['GET', '/healthz', '/healthz', 200, 30]);
+      assert.match(health.reqId ?? '', /^req-/);
+      assert.ok(typeof health.ms === 'number' && health.ms >= 0);
+      assert.equal(health.ip, '127.0.0.1');
+      assert.equal(health.userId, undefined, 'no credential, no user');
+      assert.deepEqual([me.path, me.status, me.userId], ['/auth/me', 200, login.user.id], 'the authenticated user, no query string');
+      assert.deepEqual([unauthenticated.route, unauthenticated.status, unauthenticated.userId], ['/auth/sessions/:id', 401, undefined]);
+      assert.deepEqual([unmatched.route, unmatched.status], ['unmatched', 404]);
+      assert.ok(!server.logs.some((line) => /"msg":"(incoming request|request completed)"/.test(line)), 'none of Fastify\'s request lines');
     } finally {
       await server.close();
+    }
+  });
+
+  it('writes no access line above `info`, and a line as each request is routed at `debug`', async () => {
+    for (const [logLevel, expected] of [['warn', []], ['debug', ['incoming request', 'request']]] as const) {
+      const server = await startTestServer({ options: { logLevel } });
+      try {
+        const before = server.logs.length;
+        await createClient(server).get('/healthz');
+        const messages = server.logs.slice(before).map((line) => (JSON.parse(line) as { msg: string }).msg);
+        assert.deepEqual(messages, expected, logLevel);
+      } finally {
+        await server.close();
+      }
     }
   });
 

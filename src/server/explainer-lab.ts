@@ -6,10 +6,11 @@
 // and only that pane's cookies handed back to Gatehouse under their real names; a request naming no pane never
 // sees a pane's cookies. Every answer also reports, for page script that cannot read HttpOnly cookies or
 // Set-Cookie: the names of the auth cookies Gatehouse received (`X-Gatehouse-Cookies`, when there were any) and the cookies it set,
-// their attributes without their values (`X-Gatehouse-Set-Cookie`, JSON).
+// their attributes without their values (`X-Gatehouse-Set-Cookie`, JSON). Only requests that ask for the trace
+// (trace.ts: a pane, or `X-Gatehouse-Trace: 1`) go through the lab; any other request is left as it came, and pays
+// one header read (a pane's cookies have names Gatehouse never reads, `session.gh_session`, so they stay unseen).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-
-export const PANE_HEADER = 'x-gatehouse-pane';
+import { asksForTrace, PANE_HEADER } from '../http/trace.js';
 export const COOKIES_HEADER = 'x-gatehouse-cookies';
 export const SET_COOKIE_HEADER = 'x-gatehouse-set-cookie';
 
@@ -65,7 +66,7 @@ export function registerExplainerLab(app: FastifyInstance): void {
   const received = new WeakMap<FastifyRequest, string[]>();
   app.addHook('onRequest', (request, _reply, done) => {
     const header = request.headers.cookie;
-    if (header !== undefined) {
+    if (header !== undefined && asksForTrace(request.headers)) {
       const seen = cookiesFor(header, paneOf(request));
       if (seen.header === '') delete request.headers.cookie;
       else request.headers.cookie = seen.header;
@@ -74,6 +75,7 @@ export function registerExplainerLab(app: FastifyInstance): void {
     done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
+    if (!asksForTrace(request.headers)) return done(null, payload);
     const pane = paneOf(request);
     const raw = reply.getHeader('set-cookie');
     const lines = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
