@@ -24,6 +24,7 @@ import { traceEnabled, type ServerConfig } from './config.js';
 import { registerExplainerLab } from './explainer-lab.js';
 import { registerApiReference } from './api-reference.js';
 import { serverMailer } from './mail.js';
+import { batchedDestination } from './log-destination.js';
 import { registerUi } from './ui.js';
 import type { Mailer } from '../core/mail.js';
 
@@ -44,7 +45,7 @@ export interface ServerOptions {
   hasher?: PasswordHasher;
   /** Encrypts signing keys at rest; the CLI passes GATEHOUSE_SECRET or the generated one. */
   secret?: string;
-  /** Where JSON log lines go (default stdout, written asynchronously: see `createLog`). */
+  /** Where JSON log lines go (default stdout, one write per turn of the event loop: log-destination.ts). */
   logStream?: NodeJS.WritableStream;
   /** Replaces the mailer the config calls for (SMTP, the development outbox, or none in production). */
   mailer?: Mailer;
@@ -72,12 +73,11 @@ const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers[
  * route, status, ms, ip, userId when a route authenticated the request), never Fastify's two lines per request:
  * those cost a child logger per request, listeners on every response, and redaction of each line (40% of a
  * cached bearer check, against 10% for Fastify's logger on a bare route; docs/performance.md). The access line
- * names its fields, so it needs no redaction; every other line keeps it. Stdout is written asynchronously (lines
- * written while a write is in flight go out together in the next; pino flushes what is left when the process
- * exits), not with one blocking write per line.
+ * names its fields, so it needs no redaction; every other line keeps it. Stdout gets one write per turn of the
+ * event loop, not one per line (log-destination.ts).
  */
 function createLog(config: Readonly<ServerConfig>, stream: NodeJS.WritableStream | undefined): { log: Logger; access: Logger | null } {
-  const destination = stream ?? pino.destination({ dest: 1, sync: false });
+  const destination = stream ?? batchedDestination();
   const log = pino({
     level: config.logLevel,
     redact: { paths: REDACT, censor: '[redacted]' },
