@@ -1,6 +1,6 @@
-// Owns `npm run bench [-- --quick] [-- --only=…]`: pins itself to the load-generator core, runs the
-// sections (in-process, HTTP, login, revocation), prints one table of ratios measured in this run and
-// writes it to bench/results.json. Timings are reported, never asserted.
+// Owns `npm run bench [-- --quick] [-- --scale] [-- --only=…]`: pins itself to the load-generator core, runs the
+// sections (in-process, HTTP, login, revocation; scale on request), prints one table of ratios measured in this run and
+// writes it to bench/results.json. Timings are reported, never asserted. `-- --soak` runs the soak run instead (bench/soak.ts).
 import { fileURLToPath } from 'node:url';
 import { CLIENT_CPU, HAS_TASKSET, pinSelfToClientCore } from './lib/processes.js';
 import { log, parseOptions, type Section } from './lib/options.js';
@@ -10,6 +10,7 @@ import { removeScratch } from './lib/tmp.js';
 import { httpRows } from './sections/http.js';
 import { loginRows } from './sections/login.js';
 import { revocationRows } from './sections/revocation.js';
+import { scaleRows } from './sections/scale.js';
 import { sessionValidateRows } from './sections/session-validate.js';
 import { tokenVerifyRows } from './sections/token-verify.js';
 
@@ -17,12 +18,18 @@ const RESULTS = fileURLToPath(new URL('results.json', import.meta.url));
 
 const options = parseOptions(process.argv.slice(2), process.env);
 pinSelfToClientCore();
+if (options.soak) {
+  // --soak runs the soak run only (bench/soak.ts): its own report, files and exit status.
+  const { runSoak } = await import('./soak.js');
+  process.exit(await runSoak(options, options.soak));
+}
 
 const SECTION_RUNNERS: Record<Section, () => Promise<Row[]>> = {
   inprocess: async () => [...(await tokenVerifyRows(options)), ...(await sessionValidateRows(options))],
   http: () => httpRows(options),
   login: () => loginRows(options),
   revocation: () => revocationRows(options),
+  scale: () => scaleRows(options),
 };
 
 const started = Date.now();

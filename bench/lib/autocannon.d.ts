@@ -20,6 +20,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     requests?: Request[];
+    /** Stop after this many requests (then `duration` is ignored). */
+    amount?: number;
   }
 
   interface Histogram {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../src/core/config.js';
 import { resolveServerConfig } from '../../src/server/config.js';
-import { freePort, startServer, type ServerProcess } from './processes.js';
+import { freePort, startServer, type ServerProcess, type StartOptions } from './processes.js';
 import { scratchDir } from './tmp.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -26,8 +26,6 @@ export function gatehouseEnv(port: number, extra: Record<string, string> = {}): 
     GATEHOUSE_SECRET: BENCH_SECRET,
     GATEHOUSE_INSECURE_COOKIES: '1', // plain HTTP on loopback: cookie names without __Host-
     GATEHOUSE_MODES: 'session,token,hybrid',
-    // Fastify logs two lines per request at `info`; none of the peers log, so neither does Gatehouse here.
-    GATEHOUSE_LOG_LEVEL: 'warn',
     // The login flood comes from one address and may run many logins for one account at once.
     GATEHOUSE_LOGIN_IP_LIMIT: '1000000',
     GATEHOUSE_LOGIN_ACCOUNT_LIMIT: '10000',
@@ -46,9 +44,13 @@ export function configProblem(env: Record<string, string>): string | null {
   }
 }
 
-export async function startGatehouse(extra: Record<string, string> = {}, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
+export async function startGatehouse(
+  extra: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
+  start: Pick<StartOptions, 'pollMs'> = {},
+): Promise<ServerProcess> {
   const port = await freePort();
-  return startServer({ script: CLI, args: ['serve'], env: gatehouseEnv(port, extra), port, readyPath: '/readyz', nodeArgs });
+  return startServer({ script: CLI, args: ['serve'], env: gatehouseEnv(port, extra), port, readyPath: '/readyz', nodeArgs, ...start });
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {

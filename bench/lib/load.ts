@@ -15,6 +15,8 @@ export interface Load {
   requests?: Options['requests'];
   /** Paces the whole run at this many requests per second (a probe, not a flood). */
   overallRate?: number;
+  /** Stops after this many requests instead of after `seconds`. */
+  amount?: number;
 }
 
 export async function runLoad(load: Load): Promise<Sample> {
@@ -29,6 +31,7 @@ export async function runLoad(load: Load): Promise<Sample> {
     ...(load.body ? { body: load.body } : {}),
     ...(load.requests ? { requests: load.requests } : {}),
     ...(load.overallRate ? { overallRate: load.overallRate } : {}),
+    ...(load.amount ? { amount: load.amount } : {}),
   });
   const problems = [
     result.non2xx > 0 ? `${result.non2xx} non-2xx` : '',

@@ -55,6 +55,8 @@ export interface StartOptions {
   /** A path that answers 200 once the server is up. */
   readyPath?: string;
   nodeArgs?: readonly string[];
+  /** How often to ask `readyPath` while it starts (default 100 ms; the scale section times start-up with 10 ms). */
+  pollMs?: number;
 }
 
 /** Starts a server on the server core and resolves once `readyPath` answers 200 (throws with its stderr otherwise). */
@@ -89,7 +91,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     } catch {
       // not listening yet
     }
-    await sleep(100);
+    await sleep(options.pollMs ?? 100);
   }
   await stop();
   const tail = stderr.trim().split('\n').slice(-3).join(' | ');

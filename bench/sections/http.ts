@@ -1,7 +1,9 @@
 // Owns the HTTP comparison: a protected GET on one server core under autocannon (50 connections) for each
-// Gatehouse mode — `gatehouse serve` as shipped, GET /auth/verify (authentication only, what the peers'
-// routes do) and GET /auth/me (plus the user lookup) — and for each peer, all as fractions of a bare
-// Fastify route measured in the same rounds. Every server is a pinned child process kept up for the run.
+// Gatehouse mode — `gatehouse serve` as shipped (log level `info`, one access line per request), GET
+// /auth/verify (authentication only, what the peers' routes do) and GET /auth/me (plus the user lookup), as
+// fractions of a bare Fastify route with Fastify's own logger on; the two headline routes again at `warn`, and
+// each peer (none logs), as fractions of the bare route without a logger; all measured in the same rounds.
+// Every server is a pinned child process kept up for the run.
 import { fileURLToPath } from 'node:url';
 import { runRounds, type Case } from '../lib/cases.js';
 import { cookieHeader, login, register, startGatehouse, uniqueEmail, type Mode } from '../lib/gatehouse.js';
@@ -12,6 +14,7 @@ import { redisProblem, scaleOutProblem } from '../lib/redis.js';
 import { skipped, type Row } from '../lib/results.js';
 
 export const BARE = 'HTTP: bare Fastify route';
+export const BARE_LOGGED = 'HTTP: bare Fastify route, Fastify logger on';
 
 const PEERS = [
   { name: 'HTTP: hand-written session route, Map', script: 'hand-written-session.ts', redis: false, store: 'map' },
@@ -29,10 +32,10 @@ interface Target {
   credential(): Promise<Record<string, string>>;
 }
 
-async function startPeer(script: string, options: BenchOptions, store = ''): Promise<Target> {
+async function startPeer(script: string, options: BenchOptions, store = '', logger = false): Promise<Target> {
   const port = await freePort();
   const path = fileURLToPath(new URL(`../peers/${script}`, import.meta.url));
-  const env = { PORT: String(port), BENCH_REDIS_URL: options.redisUrl, BENCH_REDIS_PREFIX: `${options.redisPrefix}peer:`, BENCH_SESSION_STORE: store };
+  const env = { PORT: String(port), BENCH_REDIS_URL: options.redisUrl, BENCH_REDIS_PREFIX: `${options.redisPrefix}peer:`, BENCH_SESSION_STORE: store, BENCH_LOGGER: logger ? '1' : '' };
   const server = await startServer({ script: path, env, port });
   return {
     server,
@@ -79,28 +82,37 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
   const skips: Row[] = [];
   try {
     log('  starting servers…');
-    cases.push(loadCase(BARE, null, await track(startPeer('bare.ts', options)), '/protected', options));
-
+    // Gatehouse as `npm start` runs it (log level `info`) against the bare route with Fastify's logger on.
+    const bareLogged = await track(startPeer('bare.ts', options, '', true));
+    cases.push(loadCase(BARE_LOGGED, null, bareLogged, '/protected', options));
     const session = await track(startGatehouseTarget('session'));
-    cases.push(loadCase('HTTP: Gatehouse session (SQLite), GET /auth/verify', BARE, session, '/auth/verify', options));
-    cases.push(loadCase('HTTP: Gatehouse session (SQLite), GET /auth/me', BARE, session, '/auth/me', options));
+    cases.push(loadCase('HTTP: Gatehouse session (SQLite), GET /auth/verify', BARE_LOGGED, session, '/auth/verify', options));
+    cases.push(loadCase('HTTP: Gatehouse session (SQLite), GET /auth/me', BARE_LOGGED, session, '/auth/me', options));
     const token = await track(startGatehouseTarget('token'));
-    cases.push(loadCase('HTTP: Gatehouse token, GET /auth/verify', BARE, token, '/auth/verify', options));
-    cases.push(loadCase('HTTP: Gatehouse token, GET /auth/me', BARE, token, '/auth/me', options));
+    cases.push(loadCase('HTTP: Gatehouse token, GET /auth/verify', BARE_LOGGED, token, '/auth/verify', options));
+    cases.push(loadCase('HTTP: Gatehouse token, GET /auth/me', BARE_LOGGED, token, '/auth/me', options));
     const hybrid = await track(startGatehouseTarget('hybrid'));
-    cases.push(loadCase('HTTP: Gatehouse hybrid, GET /auth/verify', BARE, hybrid, '/auth/verify', options));
+    cases.push(loadCase('HTTP: Gatehouse hybrid, GET /auth/verify', BARE_LOGGED, hybrid, '/auth/verify', options));
 
     const REDIS_SESSION = 'HTTP: Gatehouse session (Redis), GET /auth/verify';
     const redisMissing = (await redisProblem(options.redisUrl)) ?? scaleOutProblem(options.redisUrl);
-    if (redisMissing) skips.push(skipped(REDIS_SESSION, redisMissing, BARE));
+    if (redisMissing) skips.push(skipped(REDIS_SESSION, redisMissing, BARE_LOGGED));
     else {
       try {
         const redis = await track(startGatehouseTarget('session', { GATEHOUSE_REDIS_URL: options.redisUrl, GATEHOUSE_REDIS_PREFIX: `${options.redisPrefix}http:` }));
-        cases.push(loadCase(REDIS_SESSION, BARE, redis, '/auth/verify', options));
+        cases.push(loadCase(REDIS_SESSION, BARE_LOGGED, redis, '/auth/verify', options));
       } catch (error) {
-        skips.push(skipped(REDIS_SESSION, error instanceof Error ? error.message : String(error), BARE));
+        skips.push(skipped(REDIS_SESSION, error instanceof Error ? error.message : String(error), BARE_LOGGED));
       }
     }
+
+    // The headline routes with request logging off (`warn`), and every peer (none logs), against the bare route.
+    cases.push(loadCase(BARE, null, await track(startPeer('bare.ts', options)), '/protected', options));
+    // What Fastify's own logger costs: the yardstick of Gatehouse's cost of logging (its `info` rows against its `warn` rows).
+    cases.push(loadCase('HTTP: bare Fastify route, Fastify logger on, vs off', BARE, bareLogged, '/protected', options));
+    const quiet = { GATEHOUSE_LOG_LEVEL: 'warn' };
+    cases.push(loadCase('HTTP: Gatehouse session (SQLite), GET /auth/verify, log level warn', BARE, await track(startGatehouseTarget('session', quiet)), '/auth/verify', options));
+    cases.push(loadCase('HTTP: Gatehouse token, GET /auth/verify, log level warn', BARE, await track(startGatehouseTarget('token', quiet)), '/auth/verify', options));
 
     for (const peer of PEERS) {
       const problem = peer.redis ? await redisProblem(options.redisUrl) : null;

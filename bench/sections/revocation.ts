@@ -19,7 +19,7 @@ const NAMES: Record<'token' | 'session', string> = {
 };
 
 /** PostgreSQL in a schema of its own when the configuration takes it, else one SQLite file for both. */
-async function sharedDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+export async function sharedDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
   const url = process.env['BENCH_DATABASE_URL'] ?? process.env['GATEHOUSE_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
   if (configProblem({ GATEHOUSE_DATABASE_URL: url }) === null) {
     const schema = `gh_bench_${randomBytes(4).toString('hex')}`;
