@@ -1,7 +1,7 @@
 // Known answers for the primitive (RFC 8037 Appendix A: Ed25519 in JOSE, deterministic, so exact bytes), and
 // verifyAccessToken's checks one by one with an in-test key: no store, no clock, no HTTP.
 import assert from 'node:assert/strict';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, webcrypto, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { calculateJwkThumbprint, CompactSign, compactVerify, importJWK } from 'jose';
@@ -119,6 +119,29 @@ describe('verifyAccessToken', () => {
     assert.equal(await check(token, { keyFor: () => generateKeyPairSync('ed25519').publicKey }), null);
     assert.equal(await check(token, { keyFor: () => { throw new Error('store down'); } }), null);
     assert.equal(await check(raw(goodHeader(), goodClaims(), generateKeyPairSync('ed25519').privateKey)), null);
+  });
+
+  it('takes CryptoKeys, extractable or not, with no deprecation warning (Node 24: DEP0204 for KeyObject.from)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => warnings.push(`${warning.code ?? warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const jwk = { kty: 'OKP', crv: 'Ed25519', x: vector.jwk.x };
+      const token = raw(goodHeader(), goodClaims());
+      const flipped = `${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+      for (const extractable of [true, false]) {
+        const key = await webcrypto.subtle.importKey('jwk', jwk, { name: 'Ed25519' }, extractable, ['verify']);
+        assert.equal(key.extractable, extractable);
+        assert.deepEqual(await check(token, { keyFor: () => key }), goodClaims(), `extractable: ${extractable}`);
+        assert.equal(await check(flipped, { keyFor: () => key }), null, `extractable: ${extractable}, bad signature`);
+        const noVerify = await webcrypto.subtle.importKey('jwk', jwk, { name: 'Ed25519' }, extractable, []);
+        assert.equal(await check(token, { keyFor: () => noVerify }), null, `extractable: ${extractable}, no verify usage`);
+      }
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('never looks a key up for alg none, header-supplied keys, a non-string kid or an oversized token', async () => {

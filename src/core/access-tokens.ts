@@ -4,7 +4,7 @@
 // types. Verification accepts exactly what jose's jwtVerify with the same rules accepts (a differential test
 // keeps it so); it exists because jose 6 verifies through WebCrypto, markedly slower than node:crypto (issue 6).
 import { SignJWT } from 'jose';
-import { KeyObject, verify as verifySignature, type webcrypto } from 'node:crypto';
+import { KeyObject, verify as verifySignature, webcrypto } from 'node:crypto';
 import { TextDecoder } from 'node:util';
 import { CLOCK_TOLERANCE_SECONDS } from './keys.js';
 
@@ -116,12 +116,20 @@ export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
-function checkSignature(token: string, parsed: ParsedToken, key: VerificationKey | null): VerifiedToken | null {
+function checkSignature(token: string, parsed: ParsedToken, key: VerificationKey | null): MaybePromise<VerifiedToken | null> {
   try {
-    const publicKey = key ? ed25519PublicKey(key) : null;
-    if (!key || !publicKey) return null;
+    if (!key) return null;
     const signed = Buffer.from(token.slice(0, token.lastIndexOf('.')), 'latin1');
-    return verifySignature(null, signed, publicKey, parsed.signature) ? { claims: parsed.claims, nbf: parsed.nbf, kid: parsed.kid, key } : null;
+    const verified: VerifiedToken = { claims: parsed.claims, nbf: parsed.nbf, kid: parsed.kid, key };
+    if (!(key instanceof KeyObject) && !key.extractable) {
+      // A non-extractable CryptoKey cannot become a KeyObject without DEP0204 (a runtime deprecation since
+      // Node 24, an error later): verified through WebCrypto, as jose does, so asynchronous.
+      if (!usableCryptoKey(key)) return null;
+      return webcrypto.subtle.verify('Ed25519', key, parsed.signature, signed).then((ok) => (ok ? verified : null), () => null);
+    }
+    const publicKey = ed25519PublicKey(key);
+    if (!publicKey) return null;
+    return verifySignature(null, signed, publicKey, parsed.signature) ? verified : null;
   } catch {
     return null;
   }
@@ -224,13 +232,18 @@ function readClaims(payload: Record<string, unknown>, rules: TokenRules): Access
 
 const fromCryptoKeys = new WeakMap<CryptoKey, KeyObject | null>();
 
-/** The key as a node:crypto KeyObject if it can verify EdDSA as jose would let it; CryptoKeys converted once. */
+/** A CryptoKey that jose would let verify EdDSA. */
+function usableCryptoKey(key: CryptoKey): boolean {
+  return key.type === 'public' && key.algorithm.name === 'Ed25519' && key.usages.includes('verify');
+}
+
+/** The key as a node:crypto KeyObject if it can verify EdDSA as jose would let it; CryptoKeys (extractable ones:
+ * checkSignature takes the others to WebCrypto) converted once. */
 function ed25519PublicKey(key: VerificationKey): KeyObject | null {
   if (key instanceof KeyObject) return key.type === 'public' && key.asymmetricKeyType === 'ed25519' ? key : null;
   let converted = fromCryptoKeys.get(key);
   if (converted === undefined) {
-    const usable = key.type === 'public' && key.algorithm.name === 'Ed25519' && key.usages.includes('verify');
-    converted = usable ? KeyObject.from(key) : null;
+    converted = usableCryptoKey(key) ? KeyObject.from(key) : null;
     fromCryptoKeys.set(key, converted);
   }
   return converted;
