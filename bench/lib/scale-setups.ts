@@ -2,13 +2,13 @@
 // PostgreSQL (a fresh schema in the test database) and PostgreSQL + Redis (sessions in Redis under the run's
 // prefix). Each says why it cannot run (service unreachable, configuration refuses it), hands out the filler for
 // its store, and removes every schema, file and key it made.
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { postgresFiller, redisSessionFiller, sqliteFiller, type FillIdentity, type Filler } from './fill.js';
 import { configProblem } from './gatehouse.js';
 import type { BenchOptions } from './options.js';
+import { benchSchema, databaseUrl } from './postgres.js';
 import { deleteKeys, redisProblem, scaleOutProblem } from './redis.js';
 import { scratchDir } from './tmp.js';
 
@@ -27,9 +27,6 @@ export interface ScaleSetup {
   drop(): Promise<void>;
 }
 
-export const databaseUrl = (env: NodeJS.ProcessEnv) =>
-  env['BENCH_DATABASE_URL'] ?? env['GATEHOUSE_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-
 async function postgresProblem(url: string): Promise<string | null> {
   const refused = configProblem({ GATEHOUSE_DATABASE_URL: url });
   if (refused) return `GATEHOUSE_DATABASE_URL is refused by src/server/config.ts (${refused})`;
@@ -43,29 +40,6 @@ async function postgresProblem(url: string): Promise<string | null> {
     return `PostgreSQL at ${url.replace(/\/\/[^@/]*@/, '//…@')} is unreachable (${error instanceof Error ? error.message : String(error)})`;
   } finally {
     await client.end().catch(() => {});
-  }
-}
-
-/** A fresh schema; the URL that puts it first on the search_path (as the revocation section does). */
-async function createSchema(url: string): Promise<{ schema: string; url: string }> {
-  const schema = `gh_bench_scale_${randomBytes(4).toString('hex')}`;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`CREATE SCHEMA ${schema}`);
-  } finally {
-    await client.end();
-  }
-  return { schema, url: `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}` };
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
   }
 }
 
@@ -86,7 +60,8 @@ export async function openSetup(name: SetupName, options: BenchOptions): Promise
   const problem = (await postgresProblem(url)) ??
     (name === 'PostgreSQL + Redis' ? ((await redisProblem(options.redisUrl)) ?? scaleOutProblem(options.redisUrl)) : null);
   if (problem) return { skipped: problem };
-  const { schema, url: schemaUrl } = await createSchema(url);
+  const schema = await benchSchema(url, 'scale');
+  const schemaUrl = schema.url;
   const dataDir = scratchDir('scale-postgres');
   if (name === 'PostgreSQL') {
     return {
@@ -94,7 +69,7 @@ export async function openSetup(name: SetupName, options: BenchOptions): Promise
       env: { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_DATABASE_URL: schemaUrl },
       redisUrl: null,
       filler: (identity) => postgresFiller(schemaUrl, identity),
-      drop: () => dropSchema(url, schema),
+      drop: () => schema.drop(),
     };
   }
   const prefix = `${options.redisPrefix}scale:`;
@@ -104,7 +79,7 @@ export async function openSetup(name: SetupName, options: BenchOptions): Promise
     redisUrl: options.redisUrl,
     filler: (identity) => redisSessionFiller(options.redisUrl, prefix, identity, postgresFiller(schemaUrl, identity)),
     async drop() {
-      await dropSchema(url, schema);
+      await schema.drop();
       await deleteKeys(options.redisUrl, prefix);
     },
   };

@@ -2,11 +2,10 @@
 // log out on A, then poll B until it refuses; the delay is from A's logout answer to B's first 401 (p50 and
 // p99 over the trials, bearer token and cookie session). Runs only once `gatehouse serve` accepts
 // GATEHOUSE_REDIS_URL (scale-out, issue 5); says "skipped" with the reason until then.
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import pg from 'pg';
 import { configProblem, login, register, startGatehouse, uniqueEmail, type Mode } from '../lib/gatehouse.js';
 import { log, type BenchOptions } from '../lib/options.js';
+import { benchSchema, databaseUrl } from '../lib/postgres.js';
 import type { ServerProcess } from '../lib/processes.js';
 import { redisProblem, scaleOutProblem } from '../lib/redis.js';
 import { quantile, skipped, type Row } from '../lib/results.js';
@@ -20,23 +19,10 @@ const NAMES: Record<'token' | 'session', string> = {
 
 /** PostgreSQL in a schema of its own when the configuration takes it, else one SQLite file for both. */
 export async function sharedDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  const url = process.env['BENCH_DATABASE_URL'] ?? process.env['GATEHOUSE_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const url = databaseUrl();
   if (configProblem({ GATEHOUSE_DATABASE_URL: url }) === null) {
-    const schema = `gh_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const withSchema = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    return {
-      env: { GATEHOUSE_DATABASE_URL: withSchema },
-      async drop() {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        await client.query(`DROP SCHEMA ${schema} CASCADE`);
-        await client.end();
-      },
-    };
+    const schema = await benchSchema(url, 'revocation');
+    return { env: { GATEHOUSE_DATABASE_URL: schema.url }, drop: () => schema.drop() };
   }
   const dir = scratchDir('shared');
   return { env: { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}` }, drop: async () => {} };
