@@ -6,6 +6,9 @@ import { isSoakArg, parseSoakOptions, type SoakOptions } from '../soak/options.j
 
 export const SECTIONS = ['inprocess', 'http', 'login', 'revocation', 'scale'] as const;
 export type Section = (typeof SECTIONS)[number];
+/** The scale section's stores: SQLite, PostgreSQL, PostgreSQL with the sessions in Redis. */
+export const SCALE_STORES = ['sqlite', 'postgres', 'redis'] as const;
+export type ScaleStore = (typeof SCALE_STORES)[number];
 /** What runs without --only: everything but the scale section (it fills stores to 10⁶ rows: too long). */
 const DEFAULT_SECTIONS: readonly Section[] = ['inprocess', 'http', 'login', 'revocation'];
 
@@ -27,6 +30,8 @@ export interface BenchOptions {
   scaleRevocations: readonly number[];
   /** Length of one scale measurement (there are ~40 per store). */
   scaleSeconds: number;
+  /** `--scale-setups=sqlite,postgres,redis`: the scale section's stores (all three by default). */
+  scaleSetups: readonly ScaleStore[];
   redisUrl: string;
   /** Every Redis key of this run starts with it (removed at the end). */
   redisPrefix: string;
@@ -38,10 +43,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   const quick = argv.includes('--quick');
   const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const scale = argv.includes('--scale');
-  const unknown = argv.filter((a) => a !== '--quick' && a !== '--scale' && !a.startsWith('--only=') && !isSoakArg(a));
-  const badSections = (only ?? []).filter((s) => !(SECTIONS as readonly string[]).includes(s));
+  const stores = argv.find((a) => a.startsWith('--scale-setups='))?.slice('--scale-setups='.length).split(',');
+  const unknown = argv.filter((a) => a !== '--quick' && a !== '--scale' && !a.startsWith('--only=') && !a.startsWith('--scale-setups=') && !isSoakArg(a));
+  const badSections = [
+    ...(only ?? []).filter((s) => !(SECTIONS as readonly string[]).includes(s)),
+    ...(stores ?? []).filter((s) => !(SCALE_STORES as readonly string[]).includes(s)),
+  ];
   if (unknown.length > 0 || badSections.length > 0) {
-    throw new Error(`usage: npm run bench -- [--quick] [--scale] [--only=${SECTIONS.join(',')}] [--soak [--soak-minutes=N] [--soak-setups=sqlite,scaleout] [--soak-together]] (got ${[...unknown, ...badSections].join(' ')})`);
+    throw new Error(`usage: npm run bench -- [--quick] [--scale] [--scale-setups=${SCALE_STORES.join(',')}] [--only=${SECTIONS.join(',')}] [--soak [--soak-minutes=N] [--soak-setups=sqlite,scaleout] [--soak-together]] (got ${[...unknown, ...badSections].join(' ')})`);
   }
   return {
     quick,
@@ -54,6 +63,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     scaleSizes: quick ? [100, 1000] : [1000, 100_000, 1_000_000],
     scaleRevocations: quick ? [1000] : [1000, 10_000, 100_000],
     scaleSeconds: quick ? 0.5 : 5,
+    scaleSetups: (stores as ScaleStore[] | undefined) ?? SCALE_STORES,
     redisUrl: env['BENCH_REDIS_URL'] ?? env['GATEHOUSE_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     redisPrefix: `gh-bench-${Date.now().toString(36)}:`,
     soak: parseSoakOptions(argv, quick),

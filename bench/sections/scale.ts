@@ -12,13 +12,15 @@ import { runRounds, type Case } from '../lib/cases.js';
 import { newFillIdentity, redisUsedMemory, scaleEmail, scaleSession, type FillIdentity } from '../lib/fill.js';
 import { login, PASSWORD, startGatehouse } from '../lib/gatehouse.js';
 import { runLoad } from '../lib/load.js';
-import { log, type BenchOptions } from '../lib/options.js';
+import { log, type BenchOptions, type ScaleStore } from '../lib/options.js';
 import { freePort, startServer, type ServerProcess } from '../lib/processes.js';
 import { median, skipped, type Row } from '../lib/results.js';
 import { scaleCharts, type Curves } from '../lib/scale-charts.js';
 import { loginTimes, megabytes, revocationListCost, serverMemory, sizeLabel, summary, timedStart } from '../lib/scale-measures.js';
 import { openSetup, SETUP_NAMES, type ScaleSetup, type SetupName } from '../lib/scale-setups.js';
 
+/** Each setup's name in `--scale-setups`. */
+const STORE_OF: Record<SetupName, ScaleStore> = { SQLite: 'sqlite', PostgreSQL: 'postgres', 'PostgreSQL + Redis': 'redis' };
 const SVG = fileURLToPath(new URL('../../docs/performance-scale.svg', import.meta.url));
 const BARE = 'scale: bare Fastify route';
 /** Filled sessions whose cookies carry the load (spread over the whole store), and logins timed per size. */
@@ -229,7 +231,9 @@ export async function scaleRows(options: BenchOptions): Promise<Row[]> {
     const context: Context = { options, bare, identity: newFillIdentity(), passwordHash: await createArgon2Hasher().hash(PASSWORD), bareOps: [], curves };
     await runLoad({ url: `${bare.url}/protected`, seconds: options.warmupSeconds });
     rows.push(...(await listRows(options)));
-    for (const name of SETUP_NAMES) rows.push(...(await setupRows(context, name)));
+    for (const name of SETUP_NAMES) {
+      if (options.scaleSetups.includes(STORE_OF[name])) rows.push(...(await setupRows(context, name)));
+    }
     rows.unshift({ name: BARE, opsPerSec: median(context.bareOps), p99Ms: null, baseline: null, ratio: null, note: 'median of every bracketing measurement' });
   } finally {
     await bare.stop();
