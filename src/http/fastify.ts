@@ -11,7 +11,7 @@ import { errorResponse } from './errors.js';
 import { corsHeaders, headerPolicy, preflight, securityHeaders } from './headers.js';
 import { decodeBody } from './guards.js';
 import { createRoutes } from './routes.js';
-import { isStream, queryOf, type HttpRequest, type HttpResponse, type HttpStream } from './types.js';
+import { isStream, pathOf, queryOf, type HttpRequest, type HttpResponse, type HttpStream } from './types.js';
 
 export interface GatehouseFastifyOptions {
   gatehouse: Gatehouse;
@@ -34,10 +34,9 @@ declare module 'fastify' {
 }
 
 export function toHttpRequest(request: FastifyRequest): HttpRequest {
-  const queryAt = request.url.indexOf('?');
   return {
     method: request.method,
-    path: queryAt === -1 ? request.url : request.url.slice(0, queryAt),
+    path: pathOf(request.url),
     query: queryOf(request.url),
     headers: request.headers,
     params: (request.params ?? {}) as Record<string, string>,

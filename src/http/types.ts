@@ -50,6 +50,12 @@ export function isStream(response: HttpResponse | HttpStream): response is HttpS
 const QUERY_PARAMETERS: ReadonlySet<string> = new Set(['limit', 'cursor', 'query']);
 const NO_QUERY: Readonly<Record<string, string>> = Object.freeze({});
 
+/** The path of a request target, without its query string (where a credential might be). */
+export function pathOf(target: string): string {
+  const at = target.indexOf('?');
+  return at === -1 ? target : target.slice(0, at);
+}
+
 /**
  * The query of a request target or URL (`/auth/audit?limit=10`): the parameters the routes read, the first of a
  * repeated one. A token put in a URL is never picked up: it is not among them.

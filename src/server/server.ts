@@ -18,7 +18,7 @@ import { errorBody, errorResponse } from '../http/errors.js';
 import { gatehouseFastify, sendHttpResponse } from '../http/fastify.js';
 import { securityHeaders } from '../http/headers.js';
 import { createMetrics } from '../http/metrics.js';
-import { json } from '../http/types.js';
+import { json, pathOf } from '../http/types.js';
 import { enableTrace } from '../http/trace.js';
 import { traceEnabled, type ServerConfig } from './config.js';
 import { registerExplainerLab } from './explainer-lab.js';
@@ -27,12 +27,6 @@ import { serverMailer } from './mail.js';
 import { batchedDestination } from './log-destination.js';
 import { registerUi } from './ui.js';
 import type { Mailer } from '../core/mail.js';
-
-/** A request's path without its query string (where a credential might be). */
-const pathOf = (url: string) => {
-  const at = url.indexOf('?');
-  return at === -1 ? url : url.slice(0, at);
-};
 
 /** Key schedule and expiry sweeps; also how soon a key made by `gatehouse keys rotate` is seen. */
 const MAINTENANCE_INTERVAL_MS = 60_000;
