@@ -41,19 +41,11 @@ export function csrfGate(gatehouse: Gatehouse, request: HttpRequest): CsrfGate {
   return (matches) => requireCsrf(request, gatehouse.config, matches);
 }
 
-/** The user each authenticated request was, keyed by its headers object (which copies of the request share). */
-const authenticatedUsers = new WeakMap<object, string>();
-
 /** Who made the request, by the engine's one-credential rule; a refusal (401, 403 CSRF) rejects. */
 export async function authenticate(gatehouse: Gatehouse, request: HttpRequest): Promise<Principal> {
   const principal = await gatehouse.authenticate(presentedCredentials(gatehouse, request), csrfGate(gatehouse, request));
-  authenticatedUsers.set(request.headers, principal.userId);
+  request.onAuthenticated?.(principal.userId);
   return principal;
-}
-
-/** The id of the user a request (by its headers object) was authenticated as, if a route authenticated it: for the access log. */
-export function authenticatedUser(headers: HttpRequest['headers']): string | undefined {
-  return authenticatedUsers.get(headers);
 }
 
 /** Throws `forbidden` unless the principal holds at least one of `roles` (no roles: anyone signed in). */

@@ -24,6 +24,8 @@ export interface GatehouseFastifyOptions {
   /** Where a start-up warning (e.g. the revocation feed closed for want of its token) goes; by default, the
    * instance's log at `warn`. */
   onWarning?: (message: string) => void;
+  /** Told who each request to these routes turned out to be, when one authenticates it (e.g. for an access log). */
+  onAuthenticated?: (request: FastifyRequest, userId: string) => void;
 }
 
 declare module 'fastify' {
@@ -106,12 +108,17 @@ export const gatehouseFastify: FastifyPluginAsync<GatehouseFastifyOptions> = asy
     onRefusal: (error: GatehouseError, request: HttpRequest) => refused(error, request.id ?? ''),
     onWarning: options.onWarning ?? ((message: string) => app.log.warn(message)),
   };
+  const { onAuthenticated } = options;
+  /** The core's request, with the authenticated-user callback only when someone asked for it. */
+  const httpRequest = onAuthenticated === undefined
+    ? toHttpRequest
+    : (request: FastifyRequest): HttpRequest => ({ ...toHttpRequest(request), onAuthenticated: (userId) => onAuthenticated(request, userId) });
   for (const route of createRoutes(gatehouse, reports)) {
     app.route({
       method: typeof route.method === 'string' ? route.method : [...route.method],
       url: route.path,
       handler: async (request, reply) => {
-        const response = await route.handle(toHttpRequest(request));
+        const response = await route.handle(httpRequest(request));
         return isStream(response) ? sendStream(request, reply, response) : send(request, reply, response);
       },
     });

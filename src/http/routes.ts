@@ -15,7 +15,7 @@ import { mfaRoutes } from './mfa-routes.js';
 import { isUnsafeMethod, readJsonObject, refuseNonJsonBody, requireAllowedOrigin, stringField } from './guards.js';
 import { createRevocationFeed, feedWarning } from './revocation-feed.js';
 import { stepUpRoutes } from './step-up-routes.js';
-import { isTracing, withTrace } from './trace.js';
+import { addTraceHeader, isTracing } from './trace.js';
 import { empty, header, json, type HttpRequest, type HttpResponse, type HttpStream } from './types.js';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -98,22 +98,32 @@ export function createRoutes(gatehouse: Gatehouse, reports: RouteReports = {}): 
     );
   }
 
+  /** The SPEC's error answer for what a handler threw, reported as a fault or a refusal where it is one. */
+  function failure(error: unknown, request: HttpRequest): HttpResponse {
+    const { response, fault } = errorResponse(error);
+    if (fault) reports.onFault?.(error, request);
+    else if (error instanceof GatehouseError && error.detail) reports.onRefusal?.(error, request);
+    const unauthenticated = error instanceof GatehouseError && error.code === 'unauthenticated';
+    const wwwAuthenticate = unauthenticated ? challenge(request) : undefined;
+    if (wwwAuthenticate) response.headers['www-authenticate'] = wwwAuthenticate;
+    return response;
+  }
+
   function route(method: Route['method'], path: string, handler: Handler): Route {
-    const answered = traceOn ? withTrace(handle) : handle;
-    return { method, path, handle: answered };
-    async function handle(request: HttpRequest): Promise<HttpResponse> {
-      try {
-        return await handler(request);
-      } catch (error) {
-        const { response, fault } = errorResponse(error);
-        if (fault) reports.onFault?.(error, request);
-        else if (error instanceof GatehouseError && error.detail) reports.onRefusal?.(error, request);
-        const unauthenticated = error instanceof GatehouseError && error.code === 'unauthenticated';
-        const wwwAuthenticate = unauthenticated ? challenge(request) : undefined;
-        if (wwwAuthenticate) response.headers['www-authenticate'] = wwwAuthenticate;
+    return {
+      method,
+      path,
+      async handle(request) {
+        let response: HttpResponse;
+        try {
+          response = await handler(request);
+        } catch (error) {
+          response = failure(error, request);
+        }
+        if (traceOn) addTraceHeader(request, response);
         return response;
-      }
-    }
+      },
+    };
   }
 
   return [

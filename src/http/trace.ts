@@ -39,18 +39,8 @@ export function traceOf(gatehouse: Gatehouse, request: HttpRequest): string[] | 
   return list;
 }
 
-/** The header value for what the request's answer did, or undefined when nothing was recorded. */
-export function traceHeaderValue(request: HttpRequest): string | undefined {
+/** Adds the trace header to a route's answer when its request recorded steps (routes call it only when the engine traces). */
+export function addTraceHeader(request: HttpRequest, response: HttpResponse): void {
   const list = steps.get(request.headers);
-  return list && list.length > 0 ? list.join('; ') : undefined;
-}
-
-/** A route's handler whose answer carries the trace header (only wrapped when the engine traces). */
-export function withTrace(handle: (request: HttpRequest) => Promise<HttpResponse>): (request: HttpRequest) => Promise<HttpResponse> {
-  return async (request) => {
-    const response = await handle(request);
-    const value = traceHeaderValue(request);
-    if (value !== undefined) response.headers[TRACE_HEADER] = value;
-    return response;
-  };
+  if (list && list.length > 0) response.headers[TRACE_HEADER] = list.join('; ');
 }

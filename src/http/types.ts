@@ -17,6 +17,8 @@ export interface HttpRequest {
   ip: string;
   /** The framework's id for this request, when it has one (it goes with the request's log lines). */
   id?: string;
+  /** Told who the request turned out to be, when a route authenticates it (for an access log); absent: no one asks. */
+  onAuthenticated?: (userId: string) => void;
 }
 
 export interface HttpResponse {

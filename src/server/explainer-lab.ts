@@ -9,7 +9,7 @@
 // their attributes without their values (`X-Gatehouse-Set-Cookie`, JSON). Only requests that ask for the trace
 // (trace.ts: a pane, or `X-Gatehouse-Trace: 1`) go through the lab; any other request is left as it came, and pays
 // one header read (a pane's cookies have names Gatehouse never reads, `session.gh_session`, so they stay unseen).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { asksForTrace, PANE_HEADER } from '../http/trace.js';
 export const COOKIES_HEADER = 'x-gatehouse-cookies';
 export const SET_COOKIE_HEADER = 'x-gatehouse-set-cookie';
@@ -61,33 +61,39 @@ export function paneSetCookie(line: string, pane: string): string {
   return line.replace(/^(__Host-|__Secure-)?(gh_[a-z]+)=/, (_match, prefix: string | undefined, name: string) => `${prefix ?? ''}${pane}.${name}=`);
 }
 
-/** Registers the lab's hooks: call only when `traceEnabled(config)` (never in production). */
-export function registerExplainerLab(app: FastifyInstance): void {
+/** What the server's own hooks call for the lab (one hook each for the server, not two): only when `traceEnabled(config)`, never in production. */
+export interface ExplainerLab {
+  /** As a request is routed: a pane's request gets its pane's cookies under their real names. */
+  received(request: FastifyRequest): void;
+  /** As its answer is sent: the cookie report, and a pane's Set-Cookie names stored under the pane. */
+  sending(request: FastifyRequest, reply: FastifyReply): void;
+}
+
+export function createExplainerLab(): ExplainerLab {
   const received = new WeakMap<FastifyRequest, string[]>();
-  app.addHook('onRequest', (request, _reply, done) => {
-    const header = request.headers.cookie;
-    if (header !== undefined && asksForTrace(request.headers)) {
+  return {
+    received(request) {
+      const header = request.headers.cookie;
+      if (header === undefined || !asksForTrace(request.headers)) return;
       const seen = cookiesFor(header, paneOf(request));
       if (seen.header === '') delete request.headers.cookie;
       else request.headers.cookie = seen.header;
       received.set(request, seen.names);
-    }
-    done();
-  });
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (!asksForTrace(request.headers)) return done(null, payload);
-    const pane = paneOf(request);
-    const raw = reply.getHeader('set-cookie');
-    const lines = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
-    if (lines.length > 0) {
-      reply.header(SET_COOKIE_HEADER, JSON.stringify(lines.map(describeSetCookie).map((cookie) => ({
-        ...cookie,
-        storedAs: pane === undefined ? cookie.name : describeSetCookie(paneSetCookie(`${cookie.name}=`, pane)).name,
-      }))));
-      if (pane !== undefined) reply.removeHeader('set-cookie').header('set-cookie', lines.map((line) => paneSetCookie(line, pane)));
-    }
-    const names = received.get(request);
-    if (names !== undefined && names.length > 0) reply.header(COOKIES_HEADER, names.join(', '));
-    done(null, payload);
-  });
+    },
+    sending(request, reply) {
+      if (!asksForTrace(request.headers)) return;
+      const pane = paneOf(request);
+      const raw = reply.getHeader('set-cookie');
+      const lines = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
+      if (lines.length > 0) {
+        reply.header(SET_COOKIE_HEADER, JSON.stringify(lines.map(describeSetCookie).map((cookie) => ({
+          ...cookie,
+          storedAs: pane === undefined ? cookie.name : describeSetCookie(paneSetCookie(`${cookie.name}=`, pane)).name,
+        }))));
+        if (pane !== undefined) reply.removeHeader('set-cookie').header('set-cookie', lines.map((line) => paneSetCookie(line, pane)));
+      }
+      const names = received.get(request);
+      if (names !== undefined && names.length > 0) reply.header(COOKIES_HEADER, names.join(', '));
+    },
+  };
 }

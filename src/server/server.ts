@@ -3,10 +3,9 @@
 // rest), the expiry sweeper, and a clean close.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { pino, stdSerializers, type Logger } from 'pino';
 import type { AuditEvent, AuditOutcome } from '../core/audit.js';
-import { authenticatedUser } from '../http/authenticate.js';
 import { createGatehouse } from '../core/engine.js';
 import type { Clock, Gatehouse } from '../core/gatehouse.js';
 import type { RandomBytes } from '../core/credentials.js';
@@ -21,7 +20,7 @@ import { createMetrics } from '../http/metrics.js';
 import { json, pathOf } from '../http/types.js';
 import { enableTrace } from '../http/trace.js';
 import { traceEnabled, type ServerConfig } from './config.js';
-import { registerExplainerLab } from './explainer-lab.js';
+import { createExplainerLab } from './explainer-lab.js';
 import { registerApiReference } from './api-reference.js';
 import { serverMailer } from './mail.js';
 import { batchedDestination } from './log-destination.js';
@@ -84,6 +83,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** performance.now() when the request was routed: the start of its latency in /metrics. */
     gatehouseReceivedAt: number;
+    /** The user a Gatehouse route authenticated the request as, for the access line. */
+    gatehouseUserId: string | undefined;
   }
 }
 
@@ -148,9 +149,13 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
   // At `debug`, a line as each request is routed too: a request that never answers shows up.
   const arrivals = log.isLevelEnabled('debug');
   app.decorateRequest('gatehouseReceivedAt', 0);
+  app.decorateRequest('gatehouseUserId', undefined);
+  // Development only (never in production): the explainer's pane cookie jars, from these two hooks.
+  const lab = traceEnabled(config) ? createExplainerLab() : undefined;
   app.addHook('onRequest', (request, _reply, done) => {
     request.gatehouseReceivedAt = performance.now();
     if (arrivals) log.debug({ reqId: request.id, method: request.method, path: pathOf(request.url) }, 'incoming request');
+    lab?.received(request);
     done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -166,12 +171,13 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
         status: reply.statusCode,
         ms: Math.round(elapsed * 100) / 100,
         ip: request.ip,
-        userId: authenticatedUser(request.headers),
+        userId: request.gatehouseUserId,
       }, 'request');
     }
     // A request in flight at shutdown must not leave its keep-alive connection open behind it: the
     // process would wait for the client or the keep-alive timeout (72 s) before it could exit.
     if (closing) reply.header('connection', 'close');
+    lab?.sending(request, reply);
     done(null, payload);
   });
   app.setErrorHandler((error, request, reply) => {
@@ -184,12 +190,13 @@ export async function createServer(options: ServerOptions): Promise<GatehouseSer
   );
   const logRefusal = (error: GatehouseError, requestId: string) =>
     log.info({ reqId: requestId, refused: error.code, ...error.detail }, error.message);
-  // Development only (never in production): the request trace and the explainer's pane cookie jars.
-  if (traceEnabled(config)) {
-    enableTrace(gatehouse);
-    registerExplainerLab(app);
-  }
-  await app.register(gatehouseFastify, { gatehouse, onFault: logFault, onRefusal: logRefusal, onWarning: (message) => log.warn(message) });
+  // Development only (never in production): the request trace (on before the routes are mounted).
+  if (lab) enableTrace(gatehouse);
+  await app.register(gatehouseFastify, {
+    gatehouse, onFault: logFault, onRefusal: logRefusal, onWarning: (message) => log.warn(message),
+    // The access line's user id: asked for only when there is an access line.
+    ...(access ? { onAuthenticated: (request: FastifyRequest, userId: string) => { request.gatehouseUserId = userId; } } : {}),
+  });
   app.get('/metrics', async (_request, reply) => {
     reply.headers(headers).header('content-type', metrics.contentType);
     return metrics.text();
