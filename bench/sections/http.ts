@@ -32,6 +32,17 @@ interface Target {
   credential(): Promise<Record<string, string>>;
 }
 
+/**
+ * A target started afresh for every round: about one Node 20 process start in four lands in a slow state for its
+ * whole life ("Where the time goes"), so one process kept for every round would put that into the median.
+ */
+interface FreshTarget {
+  current: Target;
+  /** The round `current` was started for. */
+  round: number;
+  start(): Promise<Target>;
+}
+
 async function startPeer(script: string, options: BenchOptions, store = '', logger = false): Promise<Target> {
   const port = await freePort();
   const path = fileURLToPath(new URL(`../peers/${script}`, import.meta.url));
@@ -55,26 +66,35 @@ async function startGatehouseTarget(mode: Mode, env: Record<string, string> = {}
   return { server, credential: () => login(server.url, email, mode) };
 }
 
-/** One case: a fresh credential for each measurement, a warm-up before the first, then the measured run. */
-function loadCase(name: string, baseline: string | null, target: Target, path: string, options: BenchOptions): Case {
-  let warm = false;
+/**
+ * One case: on a server started for this round (the first case of a round on a shared target restarts it), a
+ * fresh credential for each measurement, a warm-up before the first of each process, then the measured run.
+ */
+function loadCase(name: string, baseline: string | null, target: FreshTarget, path: string, options: BenchOptions): Case {
+  let warmOn: ServerProcess | null = null;
   return {
     name,
     baseline,
-    async measure() {
-      const headers = await target.credential();
-      const url = `${target.server.url}${path}`;
-      if (!warm) await runLoad({ url, headers, seconds: options.warmupSeconds });
-      warm = true;
+    async measure(round) {
+      if (target.round !== round) {
+        await target.current.server.stop();
+        target.current = await target.start();
+        target.round = round;
+      }
+      const { server } = target.current;
+      const headers = await target.current.credential();
+      const url = `${server.url}${path}`;
+      if (warmOn !== server) await runLoad({ url, headers, seconds: options.warmupSeconds });
+      warmOn = server;
       return runLoad({ url, headers, seconds: options.httpSeconds });
     },
   };
 }
 
 export async function httpRows(options: BenchOptions): Promise<Row[]> {
-  const targets: Target[] = [];
-  const track = async (start: Promise<Target>) => {
-    const target = await start;
+  const targets: FreshTarget[] = [];
+  const track = async (start: () => Promise<Target>) => {
+    const target: FreshTarget = { current: await start(), round: 0, start };
     targets.push(target);
     return target;
   };
@@ -83,15 +103,15 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
   try {
     log('  starting servers…');
     // Gatehouse as `npm start` runs it (log level `info`) against the bare route with Fastify's logger on.
-    const bareLogged = await track(startPeer('bare.ts', options, '', true));
+    const bareLogged = await track(() => startPeer('bare.ts', options, '', true));
     cases.push(loadCase(BARE_LOGGED, null, bareLogged, '/protected', options));
-    const session = await track(startGatehouseTarget('session'));
+    const session = await track(() => startGatehouseTarget('session'));
     cases.push(loadCase('HTTP: Gatehouse session (SQLite), GET /auth/verify', BARE_LOGGED, session, '/auth/verify', options));
     cases.push(loadCase('HTTP: Gatehouse session (SQLite), GET /auth/me', BARE_LOGGED, session, '/auth/me', options));
-    const token = await track(startGatehouseTarget('token'));
+    const token = await track(() => startGatehouseTarget('token'));
     cases.push(loadCase('HTTP: Gatehouse token, GET /auth/verify', BARE_LOGGED, token, '/auth/verify', options));
     cases.push(loadCase('HTTP: Gatehouse token, GET /auth/me', BARE_LOGGED, token, '/auth/me', options));
-    const hybrid = await track(startGatehouseTarget('hybrid'));
+    const hybrid = await track(() => startGatehouseTarget('hybrid'));
     cases.push(loadCase('HTTP: Gatehouse hybrid, GET /auth/verify', BARE_LOGGED, hybrid, '/auth/verify', options));
 
     const REDIS_SESSION = 'HTTP: Gatehouse session (Redis), GET /auth/verify';
@@ -99,7 +119,7 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
     if (redisMissing) skips.push(skipped(REDIS_SESSION, redisMissing, BARE_LOGGED));
     else {
       try {
-        const redis = await track(startGatehouseTarget('session', { GATEHOUSE_REDIS_URL: options.redisUrl, GATEHOUSE_REDIS_PREFIX: `${options.redisPrefix}http:` }));
+        const redis = await track(() => startGatehouseTarget('session', { GATEHOUSE_REDIS_URL: options.redisUrl, GATEHOUSE_REDIS_PREFIX: `${options.redisPrefix}http:` }));
         cases.push(loadCase(REDIS_SESSION, BARE_LOGGED, redis, '/auth/verify', options));
       } catch (error) {
         skips.push(skipped(REDIS_SESSION, error instanceof Error ? error.message : String(error), BARE_LOGGED));
@@ -107,21 +127,21 @@ export async function httpRows(options: BenchOptions): Promise<Row[]> {
     }
 
     // The headline routes with request logging off (`warn`), and every peer (none logs), against the bare route.
-    cases.push(loadCase(BARE, null, await track(startPeer('bare.ts', options)), '/protected', options));
+    cases.push(loadCase(BARE, null, await track(() => startPeer('bare.ts', options)), '/protected', options));
     // What Fastify's own logger costs: the yardstick of Gatehouse's cost of logging (its `info` rows against its `warn` rows).
     cases.push(loadCase('HTTP: bare Fastify route, Fastify logger on, vs off', BARE, bareLogged, '/protected', options));
     const quiet = { GATEHOUSE_LOG_LEVEL: 'warn' };
-    cases.push(loadCase('HTTP: Gatehouse session (SQLite), GET /auth/verify, log level warn', BARE, await track(startGatehouseTarget('session', quiet)), '/auth/verify', options));
-    cases.push(loadCase('HTTP: Gatehouse token, GET /auth/verify, log level warn', BARE, await track(startGatehouseTarget('token', quiet)), '/auth/verify', options));
+    cases.push(loadCase('HTTP: Gatehouse session (SQLite), GET /auth/verify, log level warn', BARE, await track(() => startGatehouseTarget('session', quiet)), '/auth/verify', options));
+    cases.push(loadCase('HTTP: Gatehouse token, GET /auth/verify, log level warn', BARE, await track(() => startGatehouseTarget('token', quiet)), '/auth/verify', options));
 
     for (const peer of PEERS) {
       const problem = peer.redis ? await redisProblem(options.redisUrl) : null;
       if (problem) skips.push(skipped(peer.name, problem, BARE));
-      else cases.push(loadCase(peer.name, BARE, await track(startPeer(peer.script, options, 'store' in peer ? peer.store : '')), '/protected', options));
+      else cases.push(loadCase(peer.name, BARE, await track(() => startPeer(peer.script, options, 'store' in peer ? peer.store : '')), '/protected', options));
     }
 
     return [...(await runRounds(cases, options.rounds)), ...skips];
   } finally {
-    await Promise.all(targets.map((t) => t.server.stop()));
+    await Promise.all(targets.map((t) => t.current.server.stop()));
   }
 }

@@ -55,11 +55,18 @@ interface Context {
   curves: Curves;
 }
 
-/** The bare route, then each load, every one bracketed by the bare route: rows in `names` order, bare dropped. */
-async function bracketed(context: Context, loads: { name: string; url: string; requests: Request[] }[]): Promise<Row[]> {
+/** A server's first measurement gets this many times the usual warm-up: 3 s left the first size measured cold. */
+const FIRST_WARMUP_FACTOR = 5;
+
+/**
+ * The bare route, then each load, every one bracketed by the bare route: rows in `names` order, bare dropped.
+ * `fresh`: the loads' server has not been measured yet (just started), so it is warmed for longer first.
+ */
+async function bracketed(context: Context, loads: { name: string; url: string; requests: Request[] }[], fresh = false): Promise<Row[]> {
   const { options } = context;
   const bareRequests = rotating('/protected', 'cookie', ['x=1']);
-  for (const load of loads) await runLoad({ url: load.url, requests: load.requests, seconds: options.warmupSeconds });
+  const warmup = options.warmupSeconds * (fresh ? FIRST_WARMUP_FACTOR : 1);
+  for (const load of loads) await runLoad({ url: load.url, requests: load.requests, seconds: warmup });
   const cases: Case[] = [
     { name: BARE, baseline: null, measure: () => runLoad({ url: context.bare.url, requests: bareRequests, seconds: options.scaleSeconds }) },
     ...loads.map((load): Case => ({ name: load.name, baseline: BARE, measure: () => runLoad({ url: load.url, requests: load.requests, seconds: options.scaleSeconds }) })),
@@ -102,7 +109,7 @@ async function sessionRows(context: Context, setup: ScaleSetup, server: ServerPr
       name: `scale: ${setup.name}, ${label} sessions, GET ${path}`,
       url: server.url,
       requests: rotating(path, 'cookie', cookies),
-    })));
+    })), firsts.size === 0);
     measured.forEach((row, i) => {
       const route = routes[i] as string;
       const out = relative(row, firsts.get(route));
@@ -165,7 +172,7 @@ async function revocationRows(context: Context, setup: ScaleSetup, holder: { ser
       name: `scale: ${setup.name}, ${label} revocations, bearer GET /auth/verify`,
       url: holder.server.url,
       requests: rotating('/auth/verify', 'authorization', [bearer['authorization'] ?? '']),
-    }]);
+    }], true); // started afresh for this count's start-up times
     if (!row) continue;
     const memory = await serverMemory(holder.server.url);
     const verify = relative(row, none?.verify);
