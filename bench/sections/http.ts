@@ -3,7 +3,7 @@
 // /auth/verify (authentication only, what the peers' routes do) and GET /auth/me (plus the user lookup), as
 // fractions of a bare Fastify route with Fastify's own logger on; the two headline routes again at `warn`, and
 // each peer (none logs), as fractions of the bare route without a logger; all measured in the same rounds.
-// Every server is a pinned child process kept up for the run.
+// Every server is a pinned child process, started afresh for each round.
 import { fileURLToPath } from 'node:url';
 import { runRounds, type Case } from '../lib/cases.js';
 import { cookieHeader, login, register, startGatehouse, uniqueEmail, type Mode } from '../lib/gatehouse.js';
