@@ -1,8 +1,13 @@
 // Owns the password strength estimate: zxcvbn-ts with @zxcvbn-ts/language-common (the common-password and
-// diceware dictionaries, the keyboard adjacency graphs), loaded once at the first check so that importing
-// gatehouse stays light; the common-password list; the refusal threshold; the account's own email as guessable
-// input; and zxcvbn's feedback, in English, for the refusal message.
-import type { TranslationKeys, ZxcvbnFactory } from '@zxcvbn-ts/core';
+// diceware dictionaries, the keyboard adjacency graphs) run on a thread of its own, started at the first check so
+// that importing gatehouse stays light; the common-password list; the refusal threshold; the account's own email
+// as guessable input; and zxcvbn's feedback, in English, for the refusal message.
+//
+// Why a thread: the dictionaries stay out of the server's heap (in it, on Node 20, they left about one process in
+// two running its request path ~15% slower for its whole life) and zxcvbn's synchronous matching (tens of ms at
+// worst) off its event loop.
+import { Worker } from 'node:worker_threads';
+import type { TranslationKeys } from '@zxcvbn-ts/core';
 
 /**
  * Only the first this many characters (code points) are estimated. zxcvbn is synchronous and its matching grows
@@ -19,11 +24,27 @@ export const ESTIMATED_LENGTH = 100;
  */
 export const MIN_SCORE = 3;
 
-/** How many de-l33ted spellings of a substring zxcvbn tries; see loadStrengthEstimator. */
-const L33T_VARIANTS = 30;
-
 /** Words shorter than this in an email are not used as guessable input: they would match everywhere. */
 const MIN_INPUT_LENGTH = 3;
+
+export interface StrengthEstimate {
+  /** Whether the password is on the ~50k common-password list, in any case (then nothing else is estimated). */
+  common: boolean;
+  /** zxcvbn's 0–4 (0 for a common password). */
+  score: number;
+  /** Whether the password is refused (common, or a score under MIN_SCORE). */
+  weak: boolean;
+  /** zxcvbn's warning and suggestions, in English. */
+  feedback: string[];
+}
+
+export interface StrengthEstimator {
+  /** The estimate for the password's first ESTIMATED_LENGTH characters; `userInputs` are words guessed first. */
+  estimate(password: string, userInputs: readonly string[]): Promise<StrengthEstimate>;
+}
+
+/** How many de-l33ted spellings of a substring zxcvbn tries; see loadStrengthEstimator. */
+const L33T_VARIANTS = 30;
 
 /** zxcvbn's feedback keys, worded for the 400 message (zxcvbn-ts ships the keys, not English text). */
 const ENGLISH: TranslationKeys = {
@@ -79,62 +100,102 @@ const ENGLISH: TranslationKeys = {
   },
 };
 
-export interface StrengthEstimate {
-  /** zxcvbn's 0–4. */
-  score: number;
-  /** Whether the password is refused (score under MIN_SCORE). */
-  weak: boolean;
-  /** zxcvbn's warning and suggestions, in English. */
-  feedback: string[];
+/** A check sent to the estimate's thread, and its answer. */
+interface StrengthRequest {
+  id: number;
+  password: string;
+  userInputs: string[];
+}
+type StrengthReply = { id: number; estimate: StrengthEstimate } | { id: number; error: string };
+
+/** What the thread is given: the packages' addresses (resolved here) and the settings above. */
+interface ThreadData {
+  core: string;
+  language: string;
+  translations: TranslationKeys;
+  estimatedLength: number;
+  l33tVariants: number;
+  minScore: number;
 }
 
-export interface StrengthEstimator {
-  /** Whether the password is on the ~50k common-password list, in any case. */
-  isCommon(password: string): boolean;
-  /** The estimate for the password's first ESTIMATED_LENGTH characters; `userInputs` are words guessed first. */
-  estimate(password: string, userInputs: readonly string[]): StrengthEstimate;
-}
+/**
+ * The thread's code, plain JavaScript run with `eval` (a module of ours would be TypeScript under tsx, which
+ * Node 20 cannot load in a worker). It loads the dictionaries, then answers each StrengthRequest with a
+ * StrengthReply: common passwords without an estimate, others by zxcvbn on their first characters.
+ */
+const THREAD = `
+const { parentPort, workerData: data } = require('node:worker_threads');
+const ready = Promise.all([import(data.core), import(data.language)]).then(([{ ZxcvbnFactory }, { dictionary, adjacencyGraphs }]) => ({
+  // maxLength in UTF-16 units: the password is already cut to estimatedLength code points, so it never cuts again.
+  zxcvbn: new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs, translations: data.translations,
+    maxLength: 2 * data.estimatedLength, l33tMaxSubstitutions: data.l33tVariants }),
+  common: new Set(dictionary['passwords-common'].map((p) => p.toLowerCase())),
+}));
+parentPort.on('message', ({ id, password, userInputs }) => ready.then(({ zxcvbn, common }) => {
+  if (common.has(password.toLowerCase())) return { id, estimate: { common: true, score: 0, weak: true, feedback: [] } };
+  const { score, feedback } = zxcvbn.check([...password].slice(0, data.estimatedLength).join(''), userInputs);
+  const words = [...(feedback.warning ? [feedback.warning] : []), ...feedback.suggestions];
+  return { id, estimate: { common: false, score, weak: score < data.minScore, feedback: words } };
+}).catch((error) => ({ id, error: error instanceof Error ? error.message : String(error) })).then((reply) => parentPort.postMessage(reply)));
+`;
 
-function createEstimator(zxcvbn: ZxcvbnFactory, commonPasswords: readonly string[]): StrengthEstimator {
-  const common = new Set(commonPasswords.map((p) => p.toLowerCase()));
-  return {
-    isCommon: (password) => common.has(password.toLowerCase()),
-    estimate(password, userInputs) {
-      const start = [...password].slice(0, ESTIMATED_LENGTH).join('');
-      const { score, feedback } = zxcvbn.check(start, [...userInputs]);
-      return {
-        score,
-        weak: score < MIN_SCORE,
-        feedback: [...(feedback.warning ? [feedback.warning] : []), ...feedback.suggestions],
-      };
-    },
+/**
+ * Starts the estimate's thread. It holds the process open only while a check waits on it; when it fails or
+ * exits, every waiting check is refused with the error and the next check starts a new thread.
+ */
+function startEstimator(): StrengthEstimator {
+  const workerData: ThreadData = {
+    core: import.meta.resolve('@zxcvbn-ts/core'),
+    language: import.meta.resolve('@zxcvbn-ts/language-common'),
+    translations: ENGLISH,
+    estimatedLength: ESTIMATED_LENGTH,
+    l33tVariants: L33T_VARIANTS,
+    minScore: MIN_SCORE,
   };
+  const worker = new Worker(THREAD, { eval: true, workerData });
+  worker.unref();
+  const waiting = new Map<number, { resolve: (estimate: StrengthEstimate) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  const fail = (error: Error) => {
+    if (estimator === started) estimator = undefined;
+    for (const check of waiting.values()) check.reject(error);
+    waiting.clear();
+  };
+  worker.on('message', (reply: StrengthReply) => {
+    const check = waiting.get(reply.id);
+    if (!check) return;
+    waiting.delete(reply.id);
+    if (waiting.size === 0) worker.unref();
+    if ('error' in reply) {
+      check.reject(new Error(`password strength estimate failed: ${reply.error}`));
+      void worker.terminate(); // a thread that could not load stays so: the next check starts another
+    } else {
+      check.resolve(reply.estimate);
+    }
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`password strength thread exited (code ${code})`)));
+  const started: StrengthEstimator = {
+    estimate: (password, userInputs) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        waiting.set(id, { resolve, reject });
+        worker.ref();
+        worker.postMessage({ id, password, userInputs: [...userInputs] } satisfies StrengthRequest);
+      }),
+  };
+  return started;
 }
 
-let estimator: Promise<StrengthEstimator> | undefined;
+let estimator: StrengthEstimator | undefined;
 
-/** The estimator, built once, at the first call (its dictionaries take ~50 ms and some MB to load). */
-export function loadStrengthEstimator(): Promise<StrengthEstimator> {
-  estimator ??= (async () => {
-    const [{ ZxcvbnFactory }, { dictionary, adjacencyGraphs }] = await Promise.all([
-      import('@zxcvbn-ts/core'),
-      import('@zxcvbn-ts/language-common'),
-    ]);
-    const zxcvbn = new ZxcvbnFactory({
-      dictionary,
-      graphs: adjacencyGraphs,
-      translations: ENGLISH,
-      // In UTF-16 units, and estimate() already cut the password to ESTIMATED_LENGTH code points: never cuts again.
-      maxLength: 2 * ESTIMATED_LENGTH,
-      // De-l33ted variants tried per substring (default 100): on 1,500 l33t-spelled common passwords, 30 refused
-      // exactly the same ones, and it cuts the slowest 100-character checks to about a third.
-      l33tMaxSubstitutions: L33T_VARIANTS,
-    });
-    return createEstimator(zxcvbn, dictionary['passwords-common']);
-  })().catch((error: unknown) => {
-    estimator = undefined; // a failed load is tried again at the next check
-    throw error;
-  });
+/**
+ * The estimator. Its thread starts at the first call and loads the dictionaries (~50 ms and some MB, in the
+ * thread's own heap); checks made meanwhile wait for them. A failed load refuses the check, and the next check
+ * tries again on a new thread.
+ */
+export function strengthEstimator(): StrengthEstimator {
+  estimator ??= startEstimator();
   return estimator;
 }
 

@@ -6,7 +6,7 @@
 import type Argon2 from 'argon2';
 import { GatehouseError } from './errors.js';
 import { loadOptional } from './optional-dependency.js';
-import { emailInputs, loadStrengthEstimator } from './password-strength.js';
+import { emailInputs, strengthEstimator } from './password-strength.js';
 
 export const MAX_PASSWORD_LENGTH = 1024;
 
@@ -44,9 +44,8 @@ export async function passwordProblem(password: string, policy: PasswordPolicy):
   const length = [...password].length;
   if (length < policy.minLength) return `password must be at least ${policy.minLength} characters.`;
   if (length > MAX_PASSWORD_LENGTH) return `password must be at most ${MAX_PASSWORD_LENGTH} characters.`;
-  const estimator = await loadStrengthEstimator();
-  if (estimator.isCommon(password)) return 'password is too common; choose another.';
-  const estimate = estimator.estimate(password, policy.email === undefined ? [] : emailInputs(policy.email));
+  const estimate = await strengthEstimator().estimate(password, policy.email === undefined ? [] : emailInputs(policy.email));
+  if (estimate.common) return 'password is too common; choose another.';
   if (estimate.weak) return ['password is too easy to guess.', ...estimate.feedback].join(' ');
   return null;
 }
