@@ -124,7 +124,8 @@ interface ThreadData {
 /**
  * The thread's code, plain JavaScript run with `eval` (a module of ours would be TypeScript under tsx, which
  * Node 20 cannot load in a worker). It loads the dictionaries, then answers each StrengthRequest with a
- * StrengthReply: common passwords without an estimate, others by zxcvbn on their first characters.
+ * StrengthReply: common passwords without an estimate, others by zxcvbn on their first characters. An error
+ * reply never carries what a failed check threw, which could quote the password.
  */
 const THREAD = `
 const { parentPort, workerData: data } = require('node:worker_threads');
@@ -135,11 +136,17 @@ const ready = Promise.all([import(data.core), import(data.language)]).then(([{ Z
   common: new Set(dictionary['passwords-common'].map((p) => p.toLowerCase())),
 }));
 parentPort.on('message', ({ id, password, userInputs }) => ready.then(({ zxcvbn, common }) => {
-  if (common.has(password.toLowerCase())) return { id, estimate: { common: true, score: 0, weak: true, feedback: [] } };
-  const { score, feedback } = zxcvbn.check([...password].slice(0, data.estimatedLength).join(''), userInputs);
-  const words = [...(feedback.warning ? [feedback.warning] : []), ...feedback.suggestions];
-  return { id, estimate: { common: false, score, weak: score < data.minScore, feedback: words } };
-}).catch((error) => ({ id, error: error instanceof Error ? error.message : String(error) })).then((reply) => parentPort.postMessage(reply)));
+  try {
+    if (common.has(password.toLowerCase())) return { id, estimate: { common: true, score: 0, weak: true, feedback: [] } };
+    const { score, feedback } = zxcvbn.check([...password].slice(0, data.estimatedLength).join(''), userInputs);
+    const words = [...(feedback.warning ? [feedback.warning] : []), ...feedback.suggestions];
+    return { id, estimate: { common: false, score, weak: score < data.minScore, feedback: words } };
+  } catch (error) {
+    // Only the error's name: its message could quote the password, and it ends up in a log line.
+    return { id, error: 'the estimate threw ' + (error instanceof Error ? error.name : 'a non-error') };
+  }
+}, (error) => ({ id, error: 'the dictionaries did not load: ' + (error instanceof Error ? error.message : String(error)) }))
+  .then((reply) => parentPort.postMessage(reply)));
 `;
 
 /**
